@@ -1,0 +1,44 @@
+/**
+ * Canonical JSON and content hashing, shared by the validator (issue fingerprints), `decide`
+ * (semantic equality) and archival (body hashes).
+ *
+ * Owns: one serialisation in which key order and `undefined`-versus-absent make no difference.
+ * Uses only web-standard APIs (`crypto.subtle`, `TextEncoder`), so it runs inside Convex.
+ */
+
+/**
+ * JSON with object keys sorted and `undefined` object fields dropped. Non-finite numbers are
+ * written as strings so that NaN equals NaN here, unlike `===`.
+ *
+ * @example canonicalJson({ b: 1, a: undefined, c: [2] }) === '{"b":1,"c":[2]}'
+ */
+export function canonicalJson(value: unknown): string {
+  if (value === null || value === undefined) return "null";
+  if (typeof value === "number") return Number.isFinite(value) ? JSON.stringify(value) : `"${String(value)}"`;
+  if (typeof value === "string" || typeof value === "boolean") return JSON.stringify(value);
+  if (typeof value === "bigint") return `"${value}n"`;
+  if (Array.isArray(value)) return `[${value.map(canonicalJson).join(",")}]`;
+  if (value instanceof ArrayBuffer) return `"<${value.byteLength} bytes>"`;
+  if (typeof value === "object") {
+    const fields = Object.keys(value)
+      .filter((key) => (value as Record<string, unknown>)[key] !== undefined)
+      .sort()
+      .map((key) => `${JSON.stringify(key)}:${canonicalJson((value as Record<string, unknown>)[key])}`);
+    return `{${fields.join(",")}}`;
+  }
+  return JSON.stringify(String(value));
+}
+
+/** Semantic equality: same canonical JSON. */
+export function semanticallyEqual(a: unknown, b: unknown): boolean {
+  return canonicalJson(a) === canonicalJson(b);
+}
+
+/** SHA-256 of bytes or of a string's UTF-8 encoding, as lowercase hex. */
+export async function sha256Hex(data: string | Uint8Array): Promise<string> {
+  const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
+  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
+  let hex = "";
+  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, "0");
+  return hex;
+}

@@ -1,0 +1,76 @@
+/**
+ * DryRunWriter: shows what a run would do, and writes nothing.
+ *
+ * Owns: a readable account of the results that arrive. Given a current state it prints each
+ * would-be insert and update (with the changed fields) and the would-be removals; stable entities
+ * are only counted unless `verbose`. It ends with a summary line and reports its counts as
+ * `writer_stats`, the same counts the Convex writer reports.
+ */
+import { endpointKey } from "../openrouter/schemas";
+import { createChangeTracker, type EntityState } from "../pipeline/changeTracker";
+import { changedFields } from "../pipeline/decide";
+import type { MetricsSink, OutputHandler, PipelineResult } from "../pipeline/types";
+import { MemoryState } from "./memoryState";
+
+export type DryRunWriterOptions = {
+  /** What is stored now; defaults to empty, so everything is an insert. */
+  state?: EntityState;
+  /** Where lines go; defaults to console.log. */
+  log?: (line: string) => void;
+  /** Also print stable entities. */
+  verbose?: boolean;
+  metrics?: MetricsSink;
+};
+
+export class DryRunWriter implements OutputHandler {
+  readonly name = "dry-run";
+  private readonly state: EntityState;
+  private readonly tracker;
+  private readonly log: (line: string) => void;
+  errors = 0;
+  summary = "";
+
+  constructor(private readonly options: DryRunWriterOptions = {}) {
+    this.state = options.state ?? new MemoryState();
+    this.tracker = createChangeTracker(this.state);
+    this.log = options.log ?? ((line) => console.log(line));
+  }
+
+  get counts() {
+    return this.tracker.counts;
+  }
+  get perKind() {
+    return this.tracker.perKind;
+  }
+
+  async write(result: PipelineResult) {
+    if (result.kind === "error") {
+      this.errors++;
+      this.tracker.track(result);
+      this.log(`  error   ${result.source}: ${result.message}`);
+      return;
+    }
+    const change = this.tracker.track(result);
+    if (!change) return;
+    if (change.decision === "stable" && !this.options.verbose) return;
+    const label = change.kind === "model" ? change.key : `${change.value.model_permaslug} [${change.value.variant}] ${change.value.provider_name} ${change.value.endpoint_id}`;
+    let detail = "";
+    if (change.decision === "update") {
+      const previous = change.kind === "model" ? this.state.model(change.key) : this.state.endpoint(change.key);
+      if (previous) detail = ` (${changedFields(change.value, previous.value).join(", ") || "was unavailable"})`;
+    }
+    this.log(`  ${change.decision.padEnd(7)} ${change.kind.padEnd(8)} ${label}${detail}`);
+  }
+
+  finish() {
+    const removals = this.tracker.removals();
+    for (const slug of removals.models) this.log(`  unavailable model    ${slug}`);
+    for (const endpoint of removals.endpoints) this.log(`  unavailable endpoint ${endpointKey(endpoint)}`);
+    const { model, endpoint } = this.tracker.perKind;
+    const line = (name: string, c: typeof model) =>
+      `${name}: ${c.insert} insert, ${c.update} update, ${c.stable} stable, ${c.unavailable} unavailable`;
+    this.summary = `dry run (nothing written) — ${line("models", model)}; ${line("endpoints", endpoint)}; ${this.errors} errors`;
+    this.log(this.summary);
+    this.options.metrics?.emit({ t: "writer_stats", writer: this.name, counts: { ...this.tracker.counts } });
+  }
+}

@@ -1,0 +1,56 @@
+/**
+ * In-memory entity state: the `EntityState` for tests and the local dry run, plus a writer that
+ * applies a run's changes to it the way the Convex writer applies them to tables.
+ *
+ * Owns: nothing persistent. A second run against the same `MemoryState` sees what the first wrote.
+ */
+import { endpointKey, type OrEndpoint, type OrModel } from "../openrouter/schemas";
+import type { StoredEntity } from "../pipeline/decide";
+import { createChangeTracker, type EntityState } from "../pipeline/changeTracker";
+import type { MetricsSink, OutputHandler, PipelineResult } from "../pipeline/types";
+
+export class MemoryState implements EntityState {
+  readonly models = new Map<string, StoredEntity<OrModel>>();
+  readonly endpoints = new Map<string, StoredEntity<OrEndpoint>>();
+
+  model(slug: string) {
+    return this.models.get(slug);
+  }
+  endpoint(key: string) {
+    return this.endpoints.get(key);
+  }
+  *availableModels() {
+    for (const [slug, row] of this.models) if (row.unavailable_at === null) yield slug;
+  }
+  *availableEndpoints() {
+    for (const row of this.endpoints.values()) if (row.unavailable_at === null) yield row.value;
+  }
+}
+
+/** Applies each run to a `MemoryState`: inserts and updates as they arrive, removals at the end. */
+export class MemoryStateWriter implements OutputHandler {
+  readonly name = "memory";
+  private tracker;
+  constructor(
+    private readonly state: MemoryState,
+    private readonly options: { now?: () => number; metrics?: MetricsSink } = {},
+  ) {
+    this.tracker = createChangeTracker(state);
+  }
+  get counts() {
+    return this.tracker.counts;
+  }
+  async write(result: PipelineResult) {
+    const change = this.tracker.track(result);
+    if (!change || change.decision === "stable") return;
+    if (change.kind === "model") this.state.models.set(change.key, { value: change.value, unavailable_at: null });
+    else this.state.endpoints.set(change.key, { value: change.value, unavailable_at: null });
+  }
+  finish() {
+    const now = this.options.now?.() ?? Date.now();
+    const removals = this.tracker.removals();
+    for (const slug of removals.models) this.state.models.get(slug)!.unavailable_at = now;
+    for (const endpoint of removals.endpoints) this.state.endpoints.get(endpointKey(endpoint))!.unavailable_at = now;
+    this.options.metrics?.emit({ t: "writer_stats", writer: this.name, counts: { ...this.tracker.counts } });
+  }
+}

@@ -1,0 +1,76 @@
+/**
+ * standard: the model/endpoint pipeline. Fetch models, consolidate variants, fetch every
+ * variant's endpoint list with bounded concurrency, and hand every entity and every error to the
+ * outputs.
+ *
+ * Owns: the order of work and its counts. Knows nothing of databases and writes nothing itself:
+ * writers decide what to do with each `PipelineResult`. A failed endpoint fetch becomes an error
+ * result carrying its params, and the other variants go on. A failed models list throws: with no
+ * models there is nothing a writer could safely do.
+ */
+import { mapWithConcurrency } from "../lib/mapWithConcurrency";
+import { consolidateVariants, variantRequests } from "./consolidateVariants";
+import type { ProcessContext } from "./processContext";
+
+export type StandardCounts = {
+  models: number;
+  variants: number;
+  endpoints: number;
+  /** Validation issues plus failed endpoint fetches. */
+  errors: number;
+  parse_errors: number;
+  fetch_errors: number;
+};
+
+export const STANDARD_PIPELINE = "standard";
+
+/**
+ * @example
+ * const ctx = createProcessContext({ config, sources, outputs: [new DryRunWriter()] });
+ * await ctx.outputs.init(); const counts = await standard(ctx); await ctx.outputs.finish();
+ */
+export async function standard(ctx: ProcessContext): Promise<StandardCounts> {
+  const { config, sources, validator, outputs, metrics } = ctx;
+  metrics.emit({ t: "pipeline_started", name: STANDARD_PIPELINE, ts: Date.now() });
+
+  const models = consolidateVariants(await sources.models());
+  for (const model of models) await outputs.write({ kind: "model", value: model });
+
+  const requests = variantRequests(models);
+  let endpoints = 0;
+  let fetchErrors = 0;
+  await mapWithConcurrency(requests, config.maxConcurrency, async (request) => {
+    let list;
+    try {
+      list = await sources.endpoints(request);
+    } catch (error) {
+      fetchErrors++;
+      const message = error instanceof Error ? error.message : String(error);
+      metrics.emit({ t: "error", source: "endpoints", message });
+      await outputs.write({ kind: "error", source: "endpoints", message, params: request });
+      return;
+    }
+    endpoints += list.length;
+    for (const endpoint of list) await outputs.write({ kind: "endpoint", value: endpoint });
+  });
+
+  const issues = validator.issues();
+  for (const issue of issues) {
+    const where = issue.item_key ? `item ${issue.index} (${issue.item_key})` : `item ${issue.index}`;
+    const params = Object.keys(issue.params).length > 0 ? ` ${JSON.stringify(issue.params)}` : "";
+    const message = `${issue.source}${params} ${where}: ${issue.summary}`;
+    metrics.emit({ t: "error", source: issue.source, message });
+    await outputs.write({ kind: "error", source: issue.source, message, params: issue.params, item_key: issue.item_key, sha256: issue.sha256 });
+  }
+
+  const counts: StandardCounts = {
+    models: models.length,
+    variants: requests.length,
+    endpoints,
+    errors: issues.length + fetchErrors,
+    parse_errors: issues.length,
+    fetch_errors: fetchErrors,
+  };
+  metrics.emit({ t: "pipeline_finished", name: STANDARD_PIPELINE, ts: Date.now(), counts });
+  return counts;
+}

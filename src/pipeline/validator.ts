@@ -1,0 +1,88 @@
+/**
+ * The validator: runs zod over each raw item, keeps the valid ones, and collects every failure.
+ *
+ * Owns: the list of validation issues of one run. It never throws: a bad item is recorded with
+ * its source, request params, index, a short summary and the SHA-256 of its canonical JSON (so
+ * identical failures can be de-duplicated across runs), and the run goes on with the rest.
+ */
+import type { z } from "zod";
+import { canonicalJson, sha256Hex } from "../lib/canonicalJson";
+import type { RequestParams } from "../sources/requestKey";
+
+export type ValidationIssue = {
+  /** Which source produced the item: "models" or "endpoints". */
+  source: string;
+  params: RequestParams;
+  index: number;
+  /** The item's own identity where it has one (slug or id), to protect its row from removal. */
+  item_key: string | null;
+  summary: string;
+  sha256: string;
+};
+
+const SUMMARY_MAX_CHARS = 300;
+
+/** "path.to.field: message; other: message", short enough for a log line or a table cell. */
+export function summarizeZodError(error: z.ZodError): string {
+  const parts = error.issues.slice(0, 5).map((issue) => {
+    const path = issue.path.length > 0 ? issue.path.join(".") : "(root)";
+    return `${path}: ${issue.message}`;
+  });
+  if (error.issues.length > 5) parts.push(`…and ${error.issues.length - 5} more`);
+  const summary = parts.join("; ");
+  return summary.length > SUMMARY_MAX_CHARS ? `${summary.slice(0, SUMMARY_MAX_CHARS - 1)}…` : summary;
+}
+
+function itemKeyOf(raw: unknown): string | null {
+  if (raw === null || typeof raw !== "object") return null;
+  const record = raw as Record<string, unknown>;
+  for (const field of ["slug", "id"]) {
+    if (typeof record[field] === "string" && record[field] !== "") return record[field] as string;
+  }
+  return null;
+}
+
+export type Validator = ReturnType<typeof createValidator>;
+
+/**
+ * @example
+ * const validator = createValidator();
+ * const models = await validator.validate(ModelEntrySchema, raw.data, { source: "models", params: {} });
+ * validator.issues(); // every failure so far
+ */
+export function createValidator() {
+  const collected: ValidationIssue[] = [];
+  return {
+    async validate<Schema extends z.ZodType>(
+      schema: Schema,
+      items: readonly unknown[],
+      at: { source: string; params: RequestParams },
+    ): Promise<z.output<Schema>[]> {
+      const valid: z.output<Schema>[] = [];
+      for (let index = 0; index < items.length; index++) {
+        const raw = items[index];
+        const parsed = schema.safeParse(raw);
+        if (parsed.success) {
+          valid.push(parsed.data);
+          continue;
+        }
+        collected.push({
+          source: at.source,
+          params: at.params,
+          index,
+          item_key: itemKeyOf(raw),
+          summary: summarizeZodError(parsed.error),
+          sha256: await sha256Hex(canonicalJson(raw)),
+        });
+      }
+      return valid;
+    },
+    /** Records a failure that was found outside zod (e.g. a duplicate key), with the same fingerprint. */
+    async report(raw: unknown, at: { source: string; params: RequestParams; index: number; summary: string }) {
+      collected.push({ ...at, item_key: itemKeyOf(raw), sha256: await sha256Hex(canonicalJson(raw)) });
+    },
+    issues(): readonly ValidationIssue[] {
+      return collected;
+    },
+  };
+}

@@ -1,0 +1,158 @@
+/**
+ * The remote transport: HTTP GET against OpenRouter's frontend API (or anything serving the same
+ * paths, such as the loopback fake in tests).
+ *
+ * Owns: per-request timeout (AbortSignal), retry with exponential backoff and jitter on network
+ * errors, 408, 429 and 5xx, `Retry-After` up to a cap, and a maximum number of attempts. Every
+ * attempt is reported through `onAttempt`, so a run can record it. Web-standard only.
+ */
+import { requestKey } from "./requestKey";
+import { TransportError, type Transport } from "./transport";
+
+export const DEFAULT_BASE_URL = "https://openrouter.ai";
+
+export type RetryConfig = {
+  /** Per-attempt timeout. */
+  timeoutMs: number;
+  /** Total attempts, the first included. */
+  maxAttempts: number;
+  /** Backoff before retry n (1-based) is baseDelayMs × 2^(n-1), with ±50% jitter, capped at maxDelayMs. */
+  baseDelayMs: number;
+  maxDelayMs: number;
+  /** A server's Retry-After is honoured up to this many ms. */
+  retryAfterCapMs: number;
+  /** Bodies larger than this are refused: a Convex action has 64 MiB in all. */
+  maxBodyBytes: number;
+};
+
+export const DEFAULT_RETRY: RetryConfig = {
+  timeoutMs: 20_000,
+  maxAttempts: 4,
+  baseDelayMs: 500,
+  maxDelayMs: 8_000,
+  retryAfterCapMs: 30_000,
+  maxBodyBytes: 16 * 1024 * 1024,
+};
+
+export type AttemptEvent = {
+  key: string;
+  attempt: number;
+  /** "ok", or why the attempt failed ("HTTP 429", "timeout after 20000 ms", "network: …"). */
+  outcome: string;
+  willRetry: boolean;
+  delayMs: number;
+};
+
+export type RemoteTransportOptions = Partial<RetryConfig> & {
+  baseUrl?: string;
+  onAttempt?: (event: AttemptEvent) => void;
+  /** Injectable for tests; defaults to the global fetch. */
+  fetch?: typeof fetch;
+  sleep?: (ms: number) => Promise<void>;
+  random?: () => number;
+};
+
+const RETRYABLE_STATUS = (status: number) => status === 408 || status === 429 || status >= 500;
+
+/** Retry-After is either delta-seconds or an HTTP date. */
+export function parseRetryAfterMs(header: string | null, now = Date.now()): number | null {
+  if (!header) return null;
+  const seconds = Number(header);
+  if (Number.isFinite(seconds)) return Math.max(0, seconds * 1000);
+  const date = Date.parse(header);
+  return Number.isFinite(date) ? Math.max(0, date - now) : null;
+}
+
+export function createRemoteTransport(options: RemoteTransportOptions = {}): Transport {
+  const config: RetryConfig = { ...DEFAULT_RETRY, ...stripUndefined(options) };
+  const baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
+  const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
+  const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
+  const random = options.random ?? Math.random;
+
+  function backoffMs(retry: number): number {
+    const exponential = Math.min(config.maxDelayMs, config.baseDelayMs * 2 ** (retry - 1));
+    return Math.round(exponential * (0.5 + random()));
+  }
+
+  return {
+    name: "remote",
+    async get(request) {
+      const key = requestKey(request);
+      const url = `${baseUrl}${key}`;
+      let lastFailure = "no attempt made";
+      for (let attempt = 1; attempt <= config.maxAttempts; attempt++) {
+        let failure: string;
+        let retryable: boolean;
+        let serverDelayMs: number | null = null;
+        try {
+          const response = await doFetch(url, {
+            signal: AbortSignal.timeout(config.timeoutMs),
+            headers: { accept: "application/json" },
+          });
+          if (response.ok) {
+            const declared = Number(response.headers.get("content-length"));
+            if (Number.isFinite(declared) && declared > config.maxBodyBytes) {
+              await response.body?.cancel();
+              throw new TransportError(key, `body of ${declared} bytes exceeds the ${config.maxBodyBytes}-byte limit`, attempt);
+            }
+            const body = await readTextWithLimit(response, config.maxBodyBytes, key, attempt);
+            options.onAttempt?.({ key, attempt, outcome: "ok", willRetry: false, delayMs: 0 });
+            return { key, request, body };
+          }
+          await response.body?.cancel();
+          failure = `HTTP ${response.status}`;
+          retryable = RETRYABLE_STATUS(response.status);
+          serverDelayMs = parseRetryAfterMs(response.headers.get("retry-after"));
+        } catch (error) {
+          if (error instanceof TransportError) throw error;
+          failure = describeFetchError(error, config.timeoutMs);
+          retryable = true;
+        }
+        lastFailure = failure;
+        const willRetry = retryable && attempt < config.maxAttempts;
+        const delayMs = willRetry
+          ? serverDelayMs !== null
+            ? Math.min(serverDelayMs, config.retryAfterCapMs)
+            : backoffMs(attempt)
+          : 0;
+        options.onAttempt?.({ key, attempt, outcome: failure, willRetry, delayMs });
+        if (!willRetry) throw new TransportError(key, `${failure} after ${attempt} attempt(s)`, attempt);
+        await sleep(delayMs);
+      }
+      throw new TransportError(key, `${lastFailure} after ${config.maxAttempts} attempt(s)`, config.maxAttempts);
+    },
+  };
+}
+
+/** Reads a body as text but stops at `limit` bytes, so one huge response cannot exhaust memory. */
+async function readTextWithLimit(response: Response, limit: number, key: string, attempt: number): Promise<string> {
+  if (!response.body) return "";
+  const reader = response.body.getReader();
+  const decoder = new TextDecoder();
+  let received = 0;
+  let text = "";
+  for (;;) {
+    const { done, value } = await reader.read();
+    if (done) break;
+    received += value.byteLength;
+    if (received > limit) {
+      await reader.cancel();
+      throw new TransportError(key, `body exceeds the ${limit}-byte limit`, attempt);
+    }
+    text += decoder.decode(value, { stream: true });
+  }
+  return text + decoder.decode();
+}
+
+function describeFetchError(error: unknown, timeoutMs: number): string {
+  if (error instanceof Error && (error.name === "TimeoutError" || error.name === "AbortError")) {
+    return `timeout after ${timeoutMs} ms`;
+  }
+  const cause = error instanceof Error && error.cause instanceof Error ? `: ${error.cause.message}` : "";
+  return `network: ${error instanceof Error ? error.message : String(error)}${cause}`;
+}
+
+function stripUndefined<T extends object>(value: T): Partial<T> {
+  return Object.fromEntries(Object.entries(value).filter(([, item]) => item !== undefined)) as Partial<T>;
+}
