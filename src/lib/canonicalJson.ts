@@ -42,3 +42,8 @@ export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, "0");
   return hex;
 }
+
+/** The fingerprint stored on every entity row: SHA-256 hex of its canonical JSON. */
+export function contentHash(value: unknown): Promise<string> {
+  return sha256Hex(canonicalJson(value));
+}

@@ -46,18 +46,18 @@ export class DryRunWriter implements OutputHandler {
   async write(result: PipelineResult) {
     if (result.kind === "error") {
       this.errors++;
-      this.tracker.track(result);
+      await this.tracker.track(result);
       this.log(`  error   ${result.source}: ${result.message}`);
       return;
     }
-    const change = this.tracker.track(result);
+    const change = await this.tracker.track(result);
     if (!change) return;
     if (change.decision === "stable" && !this.options.verbose) return;
     const label = change.kind === "model" ? change.key : `${change.value.model_permaslug} [${change.value.variant}] ${change.value.provider_name} ${change.value.endpoint_id}`;
     let detail = "";
     if (change.decision === "update") {
       const previous = change.kind === "model" ? this.state.model(change.key) : this.state.endpoint(change.key);
-      if (previous) detail = ` (${changedFields(change.value, previous.value).join(", ") || "was unavailable"})`;
+      if (previous?.value) detail = ` (${changedFields(change.value, previous.value).join(", ") || "was unavailable"})`;
     }
     this.log(`  ${change.decision.padEnd(7)} ${change.kind.padEnd(8)} ${label}${detail}`);
   }

@@ -10,8 +10,8 @@ import { createChangeTracker, type EntityState } from "../pipeline/changeTracker
 import type { MetricsSink, OutputHandler, PipelineResult } from "../pipeline/types";
 
 export class MemoryState implements EntityState {
-  readonly models = new Map<string, StoredEntity<OrModel>>();
-  readonly endpoints = new Map<string, StoredEntity<OrEndpoint>>();
+  readonly models = new Map<string, StoredEntity<OrModel> & { value: OrModel }>();
+  readonly endpoints = new Map<string, StoredEntity<OrEndpoint> & { value: OrEndpoint }>();
 
   model(slug: string) {
     return this.models.get(slug);
@@ -41,10 +41,10 @@ export class MemoryStateWriter implements OutputHandler {
     return this.tracker.counts;
   }
   async write(result: PipelineResult) {
-    const change = this.tracker.track(result);
+    const change = await this.tracker.track(result);
     if (!change || change.decision === "stable") return;
-    if (change.kind === "model") this.state.models.set(change.key, { value: change.value, unavailable_at: null });
-    else this.state.endpoints.set(change.key, { value: change.value, unavailable_at: null });
+    if (change.kind === "model") this.state.models.set(change.key, { value: change.value, content_hash: change.content_hash, unavailable_at: null });
+    else this.state.endpoints.set(change.key, { value: change.value, content_hash: change.content_hash, unavailable_at: null });
   }
   finish() {
     const now = this.options.now?.() ?? Date.now();

@@ -8,6 +8,7 @@
  * and its endpoints, and a run with zero models removes nothing.
  */
 import { endpointKey, variantKey, type OrEndpoint, type OrModel } from "../openrouter/schemas";
+import { contentHash } from "../lib/canonicalJson";
 import { decide, type Decision, type StoredEntity } from "./decide";
 import type { PipelineResult, WriterCounts } from "./types";
 
@@ -21,8 +22,8 @@ export interface EntityState {
 }
 
 export type TrackedChange =
-  | { kind: "model"; key: string; decision: Decision; value: OrModel }
-  | { kind: "endpoint"; key: string; decision: Decision; value: OrEndpoint };
+  | { kind: "model"; key: string; decision: Decision; value: OrModel; content_hash: string }
+  | { kind: "endpoint"; key: string; decision: Decision; value: OrEndpoint; content_hash: string };
 
 export function createChangeTracker(state: EntityState) {
   const seenModels = new Set<string>();
@@ -41,7 +42,7 @@ export function createChangeTracker(state: EntityState) {
     counts,
     perKind,
     /** Decides one result. Returns the change for entities, null for errors and repeats. */
-    track(result: PipelineResult): TrackedChange | null {
+    async track(result: PipelineResult): Promise<TrackedChange | null> {
       if (result.kind === "error") {
         if (result.params?.permaslug !== undefined && result.params.variant !== undefined) {
           protectedVariants.add(variantKey({ permaslug: result.params.permaslug, variant: result.params.variant }));
@@ -53,16 +54,18 @@ export function createChangeTracker(state: EntityState) {
         const key = result.value.slug;
         if (seenModels.has(key)) return null;
         seenModels.add(key);
-        const decision = decide(result.value, state.model(key));
+        const content_hash = await contentHash(result.value);
+        const decision = decide(content_hash, state.model(key));
         count("model", decision);
-        return { kind: "model", key, decision, value: result.value };
+        return { kind: "model", key, decision, value: result.value, content_hash };
       }
       const key = endpointKey(result.value);
       if (seenEndpoints.has(key)) return null;
       seenEndpoints.add(key);
-      const decision = decide(result.value, state.endpoint(key));
+      const content_hash = await contentHash(result.value);
+      const decision = decide(content_hash, state.endpoint(key));
       count("endpoint", decision);
-      return { kind: "endpoint", key, decision, value: result.value };
+      return { kind: "endpoint", key, decision, value: result.value, content_hash };
     },
     /** Stored, available rows that this run shows to be gone upstream. Call once, at the end. */
     removals(): { models: string[]; endpoints: Pick<OrEndpoint, "model_permaslug" | "variant" | "endpoint_id">[] } {

@@ -2,29 +2,32 @@
  * decide: the one diff rule every writer shares.
  *
  * Compares the next entity with the stored one under the same primary key and says `insert`,
- * `update` or `stable`. Equality is semantic (key order and undefined-versus-absent do not
- * matter), so an unchanged re-run is all `stable` and costs no writes. A row that was marked
- * unavailable and is seen again is an `update`, which clears the mark.
+ * `update` or `stable`. Equality is semantic: both sides are compared by the SHA-256 of their
+ * canonical JSON (`contentHash`), in which key order and undefined-versus-absent make no
+ * difference, so an unchanged re-run is all `stable` and costs no writes. Comparing fingerprints
+ * lets a writer pre-load only keys and hashes, not whole rows. A row that was marked unavailable
+ * and is seen again is an `update`, which clears the mark.
  */
 import { canonicalJson } from "../lib/canonicalJson";
 
 export type Decision = "insert" | "update" | "stable";
 
-export type StoredEntity<T> = { value: T; unavailable_at: number | null };
-
-/** Top-level fields whose canonical JSON differs. */
-export function changedFields(next: object, previous: object): string[] {
-  const fields = new Set([...Object.keys(next), ...Object.keys(previous)]);
-  return [...fields].filter(
-    (field) => canonicalJson((next as Record<string, unknown>)[field]) !== canonicalJson((previous as Record<string, unknown>)[field]),
-  ).sort();
-}
+/** What a writer must know of a stored row to decide. `value` is there when the state holds it. */
+export type StoredEntity<T> = { content_hash: string; unavailable_at: number | null; value?: T };
 
 /**
- * @example decide({ slug: "a", n: 1 }, { value: { n: 1, slug: "a" }, unavailable_at: null }) === "stable"
+ * @example decide("ab12…", { content_hash: "ab12…", unavailable_at: null }) === "stable"
  */
-export function decide<T extends object>(next: T, existing: StoredEntity<T> | undefined): Decision {
+export function decide(nextContentHash: string, existing: Pick<StoredEntity<unknown>, "content_hash" | "unavailable_at"> | undefined): Decision {
   if (!existing) return "insert";
   if (existing.unavailable_at !== null) return "update";
-  return canonicalJson(next) === canonicalJson(existing.value) ? "stable" : "update";
+  return nextContentHash === existing.content_hash ? "stable" : "update";
+}
+
+/** Top-level fields whose canonical JSON differs: for readable dry-run output. */
+export function changedFields(next: object, previous: object): string[] {
+  const fields = new Set([...Object.keys(next), ...Object.keys(previous)]);
+  return [...fields]
+    .filter((field) => canonicalJson((next as Record<string, unknown>)[field]) !== canonicalJson((previous as Record<string, unknown>)[field]))
+    .sort();
 }

@@ -1,25 +1,29 @@
 // @vitest-environment node
 import { describe, expect, it } from "vitest";
 import { changedFields, decide } from "../../src/pipeline/decide";
-import { canonicalJson } from "../../src/lib/canonicalJson";
+import { canonicalJson, contentHash } from "../../src/lib/canonicalJson";
+
+async function decideValues(next: unknown, stored: unknown | undefined, unavailable_at: number | null = null) {
+  return decide(await contentHash(next), stored === undefined ? undefined : { content_hash: await contentHash(stored), unavailable_at });
+}
 
 describe("decide", () => {
-  it("inserts what is not stored", () => {
-    expect(decide({ a: 1 }, undefined)).toBe("insert");
+  it("inserts what is not stored", async () => {
+    expect(await decideValues({ a: 1 }, undefined)).toBe("insert");
   });
-  it("is stable regardless of key order and undefined-versus-absent", () => {
-    const stored = { value: { b: { y: 2, x: 1 }, a: 1 }, unavailable_at: null };
-    expect(decide({ a: 1, b: { x: 1, y: 2 }, c: undefined }, stored)).toBe("stable");
+  it("is stable regardless of key order and undefined-versus-absent", async () => {
+    expect(await decideValues({ a: 1, b: { x: 1, y: 2 }, c: undefined }, { b: { y: 2, x: 1 }, a: 1 })).toBe("stable");
   });
-  it("updates on any changed value, including inside arrays", () => {
-    expect(decide({ a: [1, 2] }, { value: { a: [2, 1] }, unavailable_at: null })).toBe("update");
-    expect(decide({ a: 1 }, { value: { a: 1, gone: null }, unavailable_at: null })).toBe("update");
+  it("updates on any changed value, including order inside arrays and a dropped field", async () => {
+    expect(await decideValues({ a: [1, 2] }, { a: [2, 1] })).toBe("update");
+    expect(await decideValues({ a: 1 }, { a: 1, gone: null })).toBe("update");
+    expect(await decideValues({ a: 0.000123 }, { a: 0.0001 })).toBe("update");
   });
-  it("updates a row marked unavailable so the mark is cleared", () => {
-    expect(decide({ a: 1 }, { value: { a: 1 }, unavailable_at: 5 })).toBe("update");
+  it("updates a row marked unavailable so the mark is cleared", async () => {
+    expect(await decideValues({ a: 1 }, { a: 1 }, 5)).toBe("update");
   });
-  it("treats NaN as equal to NaN, unlike ===", () => {
-    expect(decide({ p: Number.NaN }, { value: { p: Number.NaN }, unavailable_at: null })).toBe("stable");
+  it("treats NaN as equal to NaN, unlike ===", async () => {
+    expect(await decideValues({ p: Number.NaN }, { p: Number.NaN })).toBe("stable");
   });
   it("lists changed top-level fields", () => {
     expect(changedFields({ a: 1, b: 2, c: 3 }, { a: 1, b: 3, d: 4 })).toEqual(["b", "c", "d"]);
