@@ -19,6 +19,8 @@ export type DryRunWriterOptions = {
   log?: (line: string) => void;
   /** Also print stable entities. */
   verbose?: boolean;
+  /** Print at most this many item lines, then only the summary (Convex logs are not a place for thousands of lines). */
+  maxLines?: number;
   metrics?: MetricsSink;
 };
 
@@ -33,8 +35,18 @@ export class DryRunWriter implements OutputHandler {
   constructor(private readonly options: DryRunWriterOptions = {}) {
     this.state = options.state ?? new MemoryState();
     this.tracker = createChangeTracker(this.state);
-    this.log = options.log ?? ((line) => console.log(line));
+    const log = options.log ?? ((line: string) => console.log(line));
+    const maxLines = options.maxLines ?? Number.POSITIVE_INFINITY;
+    let printed = 0;
+    this.log = (line) => {
+      printed++;
+      if (printed <= maxLines) log(line);
+      else if (printed === maxLines + 1) log(`  … more lines left out (maxLines ${maxLines})`);
+    };
+    this.logSummary = log;
   }
+
+  private readonly logSummary: (line: string) => void;
 
   get counts() {
     return this.tracker.counts;
@@ -70,7 +82,7 @@ export class DryRunWriter implements OutputHandler {
     const line = (name: string, c: typeof model) =>
       `${name}: ${c.insert} insert, ${c.update} update, ${c.stable} stable, ${c.unavailable} unavailable`;
     this.summary = `dry run (nothing written) — ${line("models", model)}; ${line("endpoints", endpoint)}; ${this.errors} errors`;
-    this.log(this.summary);
+    this.logSummary(this.summary);
     this.options.metrics?.emit({ t: "writer_stats", writer: this.name, counts: { ...this.tracker.counts } });
   }
 }

@@ -1,0 +1,58 @@
+/* eslint-disable */
+/**
+ * Generated `api` utility.
+ *
+ * THIS CODE IS AUTOMATICALLY GENERATED.
+ *
+ * To regenerate, run `npx convex dev`.
+ * @module
+ */
+
+import type {
+  ApiFromModules,
+  FilterApi,
+  FunctionReference,
+} from "convex/server";
+import type * as archive from "../archive.js";
+import type * as crons from "../crons.js";
+import type * as lib_archiveTransport from "../lib/archiveTransport.js";
+import type * as lib_archiver from "../lib/archiver.js";
+import type * as lib_convexWriter from "../lib/convexWriter.js";
+import type * as lib_entityRows from "../lib/entityRows.js";
+import type * as lib_runSnapshot from "../lib/runSnapshot.js";
+import type * as lib_validators from "../lib/validators.js";
+import type * as or_endpoints from "../or_endpoints.js";
+import type * as or_models from "../or_models.js";
+import type * as snapshot_runs from "../snapshot_runs.js";
+import type * as snapshots_v2 from "../snapshots_v2.js";
+
+/**
+ * A utility for referencing Convex functions in your app's API.
+ *
+ * Usage:
+ * ```js
+ * const myFunctionReference = api.myModule.myFunction;
+ * ```
+ */
+declare const fullApi: ApiFromModules<{
+  archive: typeof archive;
+  crons: typeof crons;
+  "lib/archiveTransport": typeof lib_archiveTransport;
+  "lib/archiver": typeof lib_archiver;
+  "lib/convexWriter": typeof lib_convexWriter;
+  "lib/entityRows": typeof lib_entityRows;
+  "lib/runSnapshot": typeof lib_runSnapshot;
+  "lib/validators": typeof lib_validators;
+  or_endpoints: typeof or_endpoints;
+  or_models: typeof or_models;
+  snapshot_runs: typeof snapshot_runs;
+  snapshots_v2: typeof snapshots_v2;
+}>;
+export declare const api: FilterApi<
+  typeof fullApi,
+  FunctionReference<any, "public">
+>;
+export declare const internal: FilterApi<
+  typeof fullApi,
+  FunctionReference<any, "internal">
+>;

@@ -1,0 +1,67 @@
+/**
+ * Entity row writes, shared by `or_models` and `or_endpoints`: the `(ctx, args)` helpers their
+ * internal mutations delegate to.
+ *
+ * Owns: how a decided change lands in a table. Inserts get `first_seen_at = changed_at =
+ * snapshot_at`; updates replace the content, keep `first_seen_at`, set `changed_at` and clear
+ * `unavailable_at`. A row whose stored hash already matches and is available is left alone, so a
+ * retried or repeated batch writes nothing twice. Batches are bounded so one transaction stays far
+ * inside Convex's limits.
+ */
+import type { Doc, Id, TableNames } from "../_generated/dataModel";
+import type { MutationCtx } from "../_generated/server";
+
+/** Rows per batch mutation: 100 reads + 100 writes of a few KB each, far inside one transaction's limits. */
+export const MAX_BATCH_ROWS = 100;
+
+type EntityTable = "or_models" | "or_endpoints";
+
+export function assertBatchSize(what: string, count: number): void {
+  if (count > MAX_BATCH_ROWS) throw new Error(`${what}: ${count} rows in one batch; at most ${MAX_BATCH_ROWS}`);
+}
+
+export type UpsertOutcome = "inserted" | "updated" | "unchanged";
+
+export async function upsertEntityRow<Table extends EntityTable>(
+  ctx: MutationCtx,
+  table: Table,
+  existing: Doc<Table> | null,
+  row: { value: object; content_hash: string },
+  snapshot_at: number,
+): Promise<UpsertOutcome> {
+  if (existing === null) {
+    await ctx.db.insert(table, {
+      ...row.value,
+      content_hash: row.content_hash,
+      first_seen_at: snapshot_at,
+      changed_at: snapshot_at,
+      unavailable_at: null,
+    } as never);
+    return "inserted";
+  }
+  if (existing.content_hash === row.content_hash && existing.unavailable_at === null) return "unchanged";
+  await ctx.db.replace(existing._id as Id<Table>, {
+    ...row.value,
+    content_hash: row.content_hash,
+    first_seen_at: existing.first_seen_at,
+    changed_at: snapshot_at,
+    unavailable_at: null,
+  } as never);
+  return "updated";
+}
+
+export async function markRowUnavailable<Table extends EntityTable>(ctx: MutationCtx, existing: Doc<Table> | null, at: number): Promise<boolean> {
+  if (existing === null || existing.unavailable_at !== null) return false;
+  await ctx.db.patch(existing._id as Id<Table>, { unavailable_at: at } as never);
+  return true;
+}
+
+export function tally(outcomes: UpsertOutcome[]) {
+  return {
+    inserted: outcomes.filter((o) => o === "inserted").length,
+    updated: outcomes.filter((o) => o === "updated").length,
+    unchanged: outcomes.filter((o) => o === "unchanged").length,
+  };
+}
+
+export type { TableNames };

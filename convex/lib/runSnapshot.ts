@@ -1,0 +1,143 @@
+/**
+ * runSnapshot: one snapshot run inside a Convex action, shared by `snapshots_v2.runDemo` and the
+ * cron's `snapshots_v2.run`.
+ *
+ * Owns: wiring, not work. It opens the run record, builds the transport (remote with archival, or
+ * replay from a previous run's archives), picks the writers, runs `standard`, flushes the
+ * archives, and closes the run record with a compact report. A run that throws is recorded
+ * `failed` with its message, never left `running`.
+ */
+import type { Infer } from "convex/values";
+import { internal } from "../_generated/api";
+import type { Id } from "../_generated/dataModel";
+import type { ActionCtx } from "../_generated/server";
+import { createSources } from "../../src/sources/createSources";
+import { createRemoteTransport } from "../../src/sources/remoteTransport";
+import { withArchival } from "../../src/sources/archivingTransport";
+import { createProcessContext } from "../../src/pipeline/processContext";
+import { standard, type StandardCounts } from "../../src/pipeline/standard";
+import type { OutputHandler } from "../../src/pipeline/types";
+import { DryRunWriter } from "../../src/outputs/dryRunWriter";
+import { createConvexArchiver } from "./archiver";
+import { createArchiveTransport } from "./archiveTransport";
+import { ConvexState, ConvexWriter, loadConvexState } from "./convexWriter";
+import { vKindReport, vSnapshotReport } from "./validators";
+
+export type SnapshotOutput = "convex" | "dry-run" | "both";
+
+export type RunSnapshotArgs = {
+  output?: SnapshotOutput;
+  replay_from?: Id<"snapshot_runs">;
+  snapshot_at?: number;
+  maxConcurrency?: number;
+};
+
+export const DEFAULT_MAX_CONCURRENCY = 8;
+export const MAX_CONCURRENCY_LIMIT = 64;
+const HOUR_MS = 3_600_000;
+const DRY_RUN_LOG_LINES = 50;
+
+type KindReport = Infer<typeof vKindReport>;
+export type SnapshotReport = Infer<typeof vSnapshotReport>;
+
+/** Rejects a bad argument with a message that names it. */
+export function checkRunArgs(args: RunSnapshotArgs): void {
+  const { maxConcurrency, snapshot_at } = args;
+  if (maxConcurrency !== undefined && (!Number.isInteger(maxConcurrency) || maxConcurrency < 1 || maxConcurrency > MAX_CONCURRENCY_LIMIT)) {
+    throw new Error(`maxConcurrency must be an integer from 1 to ${MAX_CONCURRENCY_LIMIT}, got ${maxConcurrency}`);
+  }
+  if (snapshot_at !== undefined && (!Number.isSafeInteger(snapshot_at) || snapshot_at < 0)) {
+    throw new Error(`snapshot_at must be epoch milliseconds (a non-negative integer), got ${snapshot_at}`);
+  }
+}
+
+export function currentHour(now: number): number {
+  return Math.floor(now / HOUR_MS) * HOUR_MS;
+}
+
+function kindReport(counts: { insert: number; update: number; stable: number; unavailable: number }, total: number): KindReport {
+  return { total, ...counts };
+}
+
+export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promise<SnapshotReport> {
+  checkRunArgs(args);
+  const started_at = Date.now();
+  const output = args.output ?? "convex";
+  const maxConcurrency = args.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
+  const snapshot_at = args.snapshot_at ?? currentHour(started_at);
+  const source = args.replay_from ? "archive" : "remote";
+  const run_id = await ctx.runMutation(internal.snapshot_runs.start, {
+    snapshot_at,
+    started_at,
+    config: { output, source, replay_from: args.replay_from, maxConcurrency },
+  });
+
+  const archiver = source === "remote" ? createConvexArchiver(ctx, { run_id, snapshot_at }) : null;
+  let convexWriter: ConvexWriter | null = null;
+  let dryRunWriter: DryRunWriter | null = null;
+  let counts: StandardCounts | null = null;
+  let error: string | undefined;
+  try {
+    const transport = args.replay_from
+      ? await createArchiveTransport(ctx, args.replay_from)
+      : withArchival(createRemoteTransport({ baseUrl: process.env.OPENROUTER_BASE_URL || undefined }), archiver!.archive);
+    const sources = createSources({ sources: args.replay_from ? "archive" : "custom", transport });
+
+    const handlers: OutputHandler[] = [];
+    if (output !== "dry-run") handlers.push((convexWriter = new ConvexWriter(ctx, { snapshot_at })));
+    if (output !== "convex") {
+      const state = convexWriter?.state ?? (await loadConvexState(ctx, new ConvexState()));
+      handlers.push((dryRunWriter = new DryRunWriter({ state, maxLines: DRY_RUN_LOG_LINES })));
+    }
+
+    const pipeline = createProcessContext({ config: { run_id, snapshot_at, maxConcurrency }, sources, outputs: handlers });
+    await pipeline.outputs.init();
+    counts = await standard(pipeline);
+    await pipeline.outputs.finish();
+  } catch (caught) {
+    error = caught instanceof Error ? caught.message : String(caught);
+  } finally {
+    await archiver?.flush().catch((flushError: unknown) => {
+      error ??= `archiving: ${flushError instanceof Error ? flushError.message : String(flushError)}`;
+    });
+  }
+
+  const writer = convexWriter ?? dryRunWriter;
+  const perKind = writer?.perKind ?? { model: { insert: 0, update: 0, stable: 0, unavailable: 0 }, endpoint: { insert: 0, update: 0, stable: 0, unavailable: 0 } };
+  const health = error
+    ? `failed: ${error}`
+    : counts!.models === 0
+      ? "unhealthy: 0 models"
+      : counts!.endpoints === 0
+        ? "unhealthy: 0 endpoints"
+        : "healthy";
+  const ended_at = Date.now();
+  const report: SnapshotReport = {
+    run_id,
+    status: error ? "failed" : "ok",
+    ok: health === "healthy",
+    health,
+    snapshot_at,
+    source,
+    output,
+    models: kindReport(perKind.model, counts?.models ?? 0),
+    endpoints: kindReport(perKind.endpoint, counts?.endpoints ?? 0),
+    issues: counts?.errors ?? 0,
+    mutations: convexWriter?.mutations ?? 0,
+    archived: archiver?.archived ?? 0,
+    duration_ms: ended_at - started_at,
+    ...(error ? { error } : {}),
+  };
+  await ctx.runMutation(internal.snapshot_runs.finish, {
+    run_id,
+    status: report.status,
+    ok: report.ok,
+    health,
+    ended_at,
+    report: { models: report.models, endpoints: report.endpoints, issues: report.issues, mutations: report.mutations },
+  });
+  console.log(
+    `snapshot ${run_id} ${report.status} (${health}) in ${report.duration_ms} ms — models ${JSON.stringify(report.models)} endpoints ${JSON.stringify(report.endpoints)} issues ${report.issues} mutations ${report.mutations} archived ${report.archived}`,
+  );
+  return report;
+}

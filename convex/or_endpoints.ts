@@ -1,0 +1,85 @@
+/**
+ * `or_endpoints`: one row per upstream endpoint record, keyed (model_permaslug, variant,
+ * endpoint_id). Internal writes for the ConvexWriter, an internal paged state loader, and public
+ * read-only queries.
+ */
+import { paginationOptsValidator } from "convex/server";
+import { v, type Infer } from "convex/values";
+import { internalMutation, internalQuery, query, type MutationCtx } from "./_generated/server";
+import { assertBatchSize, markRowUnavailable, tally, upsertEntityRow, type UpsertOutcome } from "./lib/entityRows";
+import { vEndpointKey, vEndpointWrite } from "./lib/validators";
+
+const vOutcomes = v.object({ inserted: v.number(), updated: v.number(), unchanged: v.number() });
+
+function findEndpoint(ctx: MutationCtx, key: Infer<typeof vEndpointKey>) {
+  return ctx.db
+    .query("or_endpoints")
+    .withIndex("by_model_permaslug_and_variant_and_endpoint_id", (q) =>
+      q.eq("model_permaslug", key.model_permaslug).eq("variant", key.variant).eq("endpoint_id", key.endpoint_id),
+    )
+    .unique();
+}
+
+/** One row. Prefer `upsertBatch` from actions. */
+export const upsert = internalMutation({
+  args: { row: vEndpointWrite, snapshot_at: v.number() },
+  returns: v.union(v.literal("inserted"), v.literal("updated"), v.literal("unchanged")),
+  handler: async (ctx, { row, snapshot_at }) => upsertEntityRow(ctx, "or_endpoints", await findEndpoint(ctx, row.value), row, snapshot_at),
+});
+
+/** Up to 100 rows in one transaction. */
+export const upsertBatch = internalMutation({
+  args: { rows: v.array(vEndpointWrite), snapshot_at: v.number() },
+  returns: vOutcomes,
+  handler: async (ctx, { rows, snapshot_at }) => {
+    assertBatchSize("or_endpoints.upsertBatch", rows.length);
+    const outcomes: UpsertOutcome[] = [];
+    for (const row of rows) outcomes.push(await upsertEntityRow(ctx, "or_endpoints", await findEndpoint(ctx, row.value), row, snapshot_at));
+    return tally(outcomes);
+  },
+});
+
+/** Marks up to 100 endpoints unavailable at `at`; rows already marked are left alone. */
+export const markUnavailable = internalMutation({
+  args: { keys: v.array(vEndpointKey), at: v.number() },
+  returns: v.number(),
+  handler: async (ctx, { keys, at }) => {
+    assertBatchSize("or_endpoints.markUnavailable", keys.length);
+    let marked = 0;
+    for (const key of keys) if (await markRowUnavailable(ctx, await findEndpoint(ctx, key), at)) marked++;
+    return marked;
+  },
+});
+
+/** One page of what the writer needs to decide: key, model slug, fingerprint, availability. */
+export const loadStatePage = internalQuery({
+  args: { paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { paginationOpts }) => {
+    const page = await ctx.db.query("or_endpoints").withIndex("by_model_permaslug_and_variant_and_endpoint_id").paginate(paginationOpts);
+    return {
+      ...page,
+      page: page.page.map((row) => ({
+        model_permaslug: row.model_permaslug,
+        variant: row.variant,
+        endpoint_id: row.endpoint_id,
+        model_slug: row.model_slug,
+        content_hash: row.content_hash,
+        unavailable_at: row.unavailable_at,
+      })),
+    };
+  },
+});
+
+/** Public: every endpoint of a model (by slug). A model has a handful of endpoints, bounded by upstream. */
+export const forModel = query({
+  args: { model_slug: v.string() },
+  handler: async (ctx, { model_slug }) =>
+    ctx.db.query("or_endpoints").withIndex("by_model_slug", (q) => q.eq("model_slug", model_slug)).take(500),
+});
+
+/** Public: all endpoints, a page at a time. */
+export const list = query({
+  args: { paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { paginationOpts }) =>
+    ctx.db.query("or_endpoints").withIndex("by_model_permaslug_and_variant_and_endpoint_id").paginate(paginationOpts),
+});

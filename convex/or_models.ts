@@ -1,0 +1,70 @@
+/**
+ * `or_models`: one row per model slug. Internal writes for the ConvexWriter, an internal paged
+ * state loader for its pre-load, and public read-only catalogue queries.
+ */
+import { paginationOptsValidator } from "convex/server";
+import { v } from "convex/values";
+import { internalMutation, internalQuery, query, type MutationCtx } from "./_generated/server";
+import { assertBatchSize, markRowUnavailable, tally, upsertEntityRow, type UpsertOutcome } from "./lib/entityRows";
+import { vModelWrite } from "./lib/validators";
+
+const vOutcomes = v.object({ inserted: v.number(), updated: v.number(), unchanged: v.number() });
+
+function findModel(ctx: MutationCtx, slug: string) {
+  return ctx.db.query("or_models").withIndex("by_slug", (q) => q.eq("slug", slug)).unique();
+}
+
+/** One row. Prefer `upsertBatch` from actions: one mutation per row is what this module avoids. */
+export const upsert = internalMutation({
+  args: { row: vModelWrite, snapshot_at: v.number() },
+  returns: v.union(v.literal("inserted"), v.literal("updated"), v.literal("unchanged")),
+  handler: async (ctx, { row, snapshot_at }) => upsertEntityRow(ctx, "or_models", await findModel(ctx, row.value.slug), row, snapshot_at),
+});
+
+/** Up to 100 rows in one transaction. */
+export const upsertBatch = internalMutation({
+  args: { rows: v.array(vModelWrite), snapshot_at: v.number() },
+  returns: vOutcomes,
+  handler: async (ctx, { rows, snapshot_at }) => {
+    assertBatchSize("or_models.upsertBatch", rows.length);
+    const outcomes: UpsertOutcome[] = [];
+    for (const row of rows) outcomes.push(await upsertEntityRow(ctx, "or_models", await findModel(ctx, row.value.slug), row, snapshot_at));
+    return tally(outcomes);
+  },
+});
+
+/** Marks up to 100 slugs unavailable at `at`; rows already marked are left alone. */
+export const markUnavailable = internalMutation({
+  args: { slugs: v.array(v.string()), at: v.number() },
+  returns: v.number(),
+  handler: async (ctx, { slugs, at }) => {
+    assertBatchSize("or_models.markUnavailable", slugs.length);
+    let marked = 0;
+    for (const slug of slugs) if (await markRowUnavailable(ctx, await findModel(ctx, slug), at)) marked++;
+    return marked;
+  },
+});
+
+/** One page of what the writer needs to decide: key, fingerprint, availability. */
+export const loadStatePage = internalQuery({
+  args: { paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { paginationOpts }) => {
+    const page = await ctx.db.query("or_models").withIndex("by_slug").paginate(paginationOpts);
+    return {
+      ...page,
+      page: page.page.map((row) => ({ slug: row.slug, content_hash: row.content_hash, unavailable_at: row.unavailable_at })),
+    };
+  },
+});
+
+/** Public: one model by slug. */
+export const get = query({
+  args: { slug: v.string() },
+  handler: async (ctx, { slug }) => ctx.db.query("or_models").withIndex("by_slug", (q) => q.eq("slug", slug)).unique(),
+});
+
+/** Public: the catalogue, a page at a time, in slug order. */
+export const list = query({
+  args: { paginationOpts: paginationOptsValidator },
+  handler: async (ctx, { paginationOpts }) => ctx.db.query("or_models").withIndex("by_slug").paginate(paginationOpts),
+});

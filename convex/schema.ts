@@ -1,0 +1,65 @@
+/**
+ * The database of openrouter-snapshots. Every table says who writes it and who reads it.
+ *
+ * Entity rows (`or_models`, `or_endpoints`) hold the transformed upstream record plus
+ * bookkeeping: `content_hash` (what `decide` compares), `first_seen_at`, `changed_at` (the
+ * snapshot at which the content last changed) and `unavailable_at` (set when the entity vanished
+ * upstream in a healthy run, cleared when it returns). An unchanged entity is never written, so
+ * there is no per-run timestamp on it.
+ */
+import { defineSchema, defineTable } from "convex/server";
+import { v } from "convex/values";
+import { vEndpointContent, vEntityBookkeeping, vKindReport, vModelContent } from "./lib/validators";
+
+export default defineSchema({
+  /** One row per model slug. Written by `or_models.upsertBatch`/`markUnavailable` (ConvexWriter). Read by the writer's pre-load and public catalogue queries. */
+  or_models: defineTable({ ...vModelContent.fields, ...vEntityBookkeeping.fields }).index("by_slug", ["slug"]),
+
+  /** One row per upstream endpoint record, keyed (model_permaslug, variant, endpoint_id). Written by `or_endpoints.upsertBatch`/`markUnavailable`. Read like `or_models`. */
+  or_endpoints: defineTable({ ...vEndpointContent.fields, ...vEntityBookkeeping.fields })
+    .index("by_model_permaslug_and_variant_and_endpoint_id", ["model_permaslug", "variant", "endpoint_id"])
+    .index("by_model_slug", ["model_slug"]),
+
+  /** One row per snapshot run. Created and finished by `snapshots_v2` (run/runDemo). Read by the status queries and the dashboard. */
+  snapshot_runs: defineTable({
+    snapshot_at: v.number(),
+    started_at: v.number(),
+    ended_at: v.optional(v.number()),
+    duration_ms: v.optional(v.number()),
+    status: v.union(v.literal("running"), v.literal("ok"), v.literal("failed"), v.literal("skipped")),
+    ok: v.optional(v.boolean()),
+    health: v.optional(v.string()),
+    config: v.object({
+      output: v.string(),
+      source: v.string(),
+      replay_from: v.optional(v.id("snapshot_runs")),
+      maxConcurrency: v.number(),
+    }),
+    report: v.optional(
+      v.object({
+        models: vKindReport,
+        endpoints: vKindReport,
+        issues: v.number(),
+        mutations: v.number(),
+      }),
+    ),
+  }).index("by_snapshot_at", ["snapshot_at"]),
+
+  /**
+   * One row per raw response archived by a remote run. Written by `archive.record` (the archiving
+   * transport decorator, after `ctx.storage.store`). Read by replay (`archive` transport).
+   * `params` is the request's sorted query string ("" for the models list).
+   */
+  snapshot_archives: defineTable({
+    run_id: v.id("snapshot_runs"),
+    snapshot_at: v.number(),
+    type: v.union(v.literal("models"), v.literal("endpoints")),
+    params: v.string(),
+    storage_id: v.id("_storage"),
+    sha256: v.string(),
+    size: v.number(),
+    compressed_size: v.number(),
+  })
+    .index("by_run_id", ["run_id"])
+    .index("by_type_and_params_and_snapshot_at", ["type", "params", "snapshot_at"]),
+});

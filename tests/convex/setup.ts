@@ -1,0 +1,50 @@
+/**
+ * Test support for convex-test suites: one `setupTest()` with the schema, the module glob and
+ * Convex's real per-transaction limits, plus helpers that read the tables directly (so tests count
+ * rows and writes independently of the writer's own statistics).
+ */
+import { convexTest } from "convex-test";
+import schema from "../../convex/schema";
+import { startFakeOpenRouter, type FakeOpenRouter, type FakeOpenRouterOptions } from "../support/fakeOpenRouter";
+
+export const modules = import.meta.glob("../../convex/**/*.ts");
+
+export function setupTest() {
+  return convexTest({ schema, modules, transactionLimits: true });
+}
+
+export type TestConvex = ReturnType<typeof setupTest>;
+
+/** Every document of a table, read inside one test transaction (tests only; tables are small). */
+export async function allRows<Table extends "or_models" | "or_endpoints" | "snapshot_runs" | "snapshot_archives">(t: TestConvex, table: Table) {
+  return t.run(async (ctx) => ctx.db.query(table).collect());
+}
+
+/**
+ * Starts the loopback fake OpenRouter and points the action's remote transport at it through
+ * OPENROUTER_BASE_URL, as a deployment's environment variable would.
+ */
+export async function withFakeOpenRouter<T>(options: FakeOpenRouterOptions, body: (server: FakeOpenRouter) => Promise<T>): Promise<T> {
+  const server = await startFakeOpenRouter(options);
+  const previous = process.env.OPENROUTER_BASE_URL;
+  process.env.OPENROUTER_BASE_URL = server.url;
+  try {
+    return await body(server);
+  } finally {
+    if (previous === undefined) delete process.env.OPENROUTER_BASE_URL;
+    else process.env.OPENROUTER_BASE_URL = previous;
+    await server.close();
+  }
+}
+
+/** Rows keyed by id with their full content, to tell which documents a run wrote. */
+export function byId<Row extends { _id: string }>(rows: Row[]): Map<string, string> {
+  return new Map(rows.map((row) => [row._id, JSON.stringify(row)]));
+}
+
+/** How many documents differ between two readings of a table: inserted plus changed. */
+export function documentsWritten(before: Map<string, string>, after: Map<string, string>): number {
+  let written = 0;
+  for (const [id, doc] of after) if (before.get(id) !== doc) written++;
+  return written;
+}
