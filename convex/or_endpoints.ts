@@ -9,7 +9,7 @@ import { internalMutation, internalQuery, query, type MutationCtx } from "./_gen
 import { assertBatchSize, markRowUnavailable, tally, upsertEntityRow, type UpsertOutcome } from "./lib/entityRows";
 import { vEndpointKey, vEndpointWrite } from "./lib/validators";
 
-const vOutcomes = v.object({ inserted: v.number(), updated: v.number(), unchanged: v.number() });
+const vOutcomes = v.object({ inserted: v.number(), updated: v.number(), unchanged: v.number(), marked: v.number() });
 
 function findEndpoint(ctx: MutationCtx, key: Infer<typeof vEndpointKey>) {
   return ctx.db
@@ -27,27 +27,20 @@ export const upsert = internalMutation({
   handler: async (ctx, { row, snapshot_at }) => upsertEntityRow(ctx, "or_endpoints", await findEndpoint(ctx, row.value), row, snapshot_at),
 });
 
-/** Up to 100 rows in one transaction. */
-export const upsertBatch = internalMutation({
-  args: { rows: v.array(vEndpointWrite), snapshot_at: v.number() },
+/**
+ * One batch of a run's changes to `or_endpoints`: rows to insert or update, and rows to mark
+ * unavailable, at most 100 items in all, in one transaction.
+ */
+export const applyBatch = internalMutation({
+  args: { rows: v.array(vEndpointWrite), unavailable: v.array(vEndpointKey), snapshot_at: v.number(), unavailable_at: v.number() },
   returns: vOutcomes,
-  handler: async (ctx, { rows, snapshot_at }) => {
-    assertBatchSize("or_endpoints.upsertBatch", rows.length);
+  handler: async (ctx, { rows, unavailable, snapshot_at, unavailable_at }) => {
+    assertBatchSize("or_endpoints.applyBatch", rows.length + unavailable.length);
     const outcomes: UpsertOutcome[] = [];
     for (const row of rows) outcomes.push(await upsertEntityRow(ctx, "or_endpoints", await findEndpoint(ctx, row.value), row, snapshot_at));
-    return tally(outcomes);
-  },
-});
-
-/** Marks up to 100 endpoints unavailable at `at`; rows already marked are left alone. */
-export const markUnavailable = internalMutation({
-  args: { keys: v.array(vEndpointKey), at: v.number() },
-  returns: v.number(),
-  handler: async (ctx, { keys, at }) => {
-    assertBatchSize("or_endpoints.markUnavailable", keys.length);
     let marked = 0;
-    for (const key of keys) if (await markRowUnavailable(ctx, await findEndpoint(ctx, key), at)) marked++;
-    return marked;
+    for (const key of unavailable) if (await markRowUnavailable(ctx, await findEndpoint(ctx, key), unavailable_at)) marked++;
+    return { ...tally(outcomes), marked };
   },
 });
 

@@ -8,7 +8,7 @@ import { internalMutation, internalQuery, query, type MutationCtx } from "./_gen
 import { assertBatchSize, markRowUnavailable, tally, upsertEntityRow, type UpsertOutcome } from "./lib/entityRows";
 import { vModelWrite } from "./lib/validators";
 
-const vOutcomes = v.object({ inserted: v.number(), updated: v.number(), unchanged: v.number() });
+const vOutcomes = v.object({ inserted: v.number(), updated: v.number(), unchanged: v.number(), marked: v.number() });
 
 function findModel(ctx: MutationCtx, slug: string) {
   return ctx.db.query("or_models").withIndex("by_slug", (q) => q.eq("slug", slug)).unique();
@@ -21,27 +21,20 @@ export const upsert = internalMutation({
   handler: async (ctx, { row, snapshot_at }) => upsertEntityRow(ctx, "or_models", await findModel(ctx, row.value.slug), row, snapshot_at),
 });
 
-/** Up to 100 rows in one transaction. */
-export const upsertBatch = internalMutation({
-  args: { rows: v.array(vModelWrite), snapshot_at: v.number() },
+/**
+ * One batch of a run's changes to `or_models`: rows to insert or update, and rows to mark
+ * unavailable, at most 100 items in all, in one transaction.
+ */
+export const applyBatch = internalMutation({
+  args: { rows: v.array(vModelWrite), unavailable: v.array(v.string()), snapshot_at: v.number(), unavailable_at: v.number() },
   returns: vOutcomes,
-  handler: async (ctx, { rows, snapshot_at }) => {
-    assertBatchSize("or_models.upsertBatch", rows.length);
+  handler: async (ctx, { rows, unavailable, snapshot_at, unavailable_at }) => {
+    assertBatchSize("or_models.applyBatch", rows.length + unavailable.length);
     const outcomes: UpsertOutcome[] = [];
     for (const row of rows) outcomes.push(await upsertEntityRow(ctx, "or_models", await findModel(ctx, row.value.slug), row, snapshot_at));
-    return tally(outcomes);
-  },
-});
-
-/** Marks up to 100 slugs unavailable at `at`; rows already marked are left alone. */
-export const markUnavailable = internalMutation({
-  args: { slugs: v.array(v.string()), at: v.number() },
-  returns: v.number(),
-  handler: async (ctx, { slugs, at }) => {
-    assertBatchSize("or_models.markUnavailable", slugs.length);
     let marked = 0;
-    for (const slug of slugs) if (await markRowUnavailable(ctx, await findModel(ctx, slug), at)) marked++;
-    return marked;
+    for (const key of unavailable) if (await markRowUnavailable(ctx, await findModel(ctx, key), unavailable_at)) marked++;
+    return { ...tally(outcomes), marked };
   },
 });
 

@@ -4,7 +4,7 @@
  */
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
-import { internalMutation, query } from "./_generated/server";
+import { internalMutation, internalQuery, query } from "./_generated/server";
 import schema from "./schema";
 
 const runFields = schema.tables.snapshot_runs.validator.fields;
@@ -30,6 +30,16 @@ export const finish = internalMutation({
     if (!run) throw new Error(`snapshot_runs.finish: no run ${run_id}`);
     await ctx.db.patch(run_id, { ...result, duration_ms: result.ended_at - run.started_at });
     return null;
+  },
+});
+
+/** The run with this id, if the string is one: lets runDemo reject a bad `replay_from` by name. */
+export const findRun = internalQuery({
+  args: { run_id: v.string() },
+  returns: v.union(v.id("snapshot_runs"), v.null()),
+  handler: async (ctx, { run_id }) => {
+    const id = ctx.db.normalizeId("snapshot_runs", run_id);
+    return id && (await ctx.db.get(id)) ? id : null;
   },
 });
 

@@ -7,18 +7,29 @@
  */
 import { v } from "convex/values";
 import { internalAction } from "./_generated/server";
-import { runSnapshot } from "./lib/runSnapshot";
+import { parseRunDemoArgs, runSnapshot } from "./lib/runSnapshot";
 import { vSnapshotReport as vReport } from "./lib/validators";
 
 export const runDemo = internalAction({
   args: {
-    output: v.optional(v.union(v.literal("convex"), v.literal("dry-run"), v.literal("both"))),
-    replay_from: v.optional(v.id("snapshot_runs")),
+    // Checked by `checkRunArgs`, whose messages name the argument and the allowed values.
+    output: v.optional(v.string()),
+    replay_from: v.optional(v.string()),
     snapshot_at: v.optional(v.number()),
     maxConcurrency: v.optional(v.number()),
+    remote: v.optional(
+      v.object({
+        timeoutMs: v.optional(v.number()),
+        maxAttempts: v.optional(v.number()),
+        baseDelayMs: v.optional(v.number()),
+        maxDelayMs: v.optional(v.number()),
+        retryAfterCapMs: v.optional(v.number()),
+        maxBodyBytes: v.optional(v.number()),
+      }),
+    ),
   },
   returns: vReport,
-  handler: (ctx, args) => runSnapshot(ctx, args),
+  handler: async (ctx, args) => runSnapshot(ctx, await parseRunDemoArgs(ctx, args)),
 });
 
 /** The cron's target: a live run written to the database. */

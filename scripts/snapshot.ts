@@ -1,36 +1,115 @@
 /**
- * `npm run snapshot`: run the standard pipeline locally over a recording (default: the golden
- * one) with the DryRunWriter, and print its summary.
+ * `npm run snapshot`: run `snapshots_v2:runDemo` inside an embedded Convex runtime (convex-test,
+ * transaction limits on), in remote mode. Requests go over real HTTP to a loopback server serving
+ * a recording, so fetch, archival, diffing and batch writes all run as in a deployment.
  *
- * Flags: --recording PATH (another recording), --live (fetch OpenRouter itself), --json (one
- * machine-readable summary line). Node-only; Convex never imports this file.
+ *   npm run snapshot                                  # the golden recording
+ *   npm run snapshot -- --recording A.json --recording B.json   # one run per recording, same backend
+ *   npm run snapshot -- --live                        # fetch OpenRouter itself
+ *   npm run snapshot -- --json                        # one JSON line per run
+ *   npm run snapshot -- --output dry-run              # what would be written, nothing stored
+ *
+ * The embedded runtime keeps nothing after the command ends. Node-only.
  */
+import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { createSources } from "../src/sources/createSources";
-import { createProcessContext } from "../src/pipeline/processContext";
-import { standard } from "../src/pipeline/standard";
-import { DryRunWriter } from "../src/outputs/dryRunWriter";
+import { internal } from "../convex/_generated/api";
+import type { SnapshotReport } from "../convex/lib/runSnapshot";
+import { startFakeOpenRouter, type FakeOpenRouter } from "../tests/support/fakeOpenRouter";
+import { createEmbeddedConvex, tableCounts } from "./lib/embeddedConvex";
 
 const GOLDEN = "tests/golden/recording-2025-05-20.json";
+const OUTPUTS = ["convex", "dry-run", "both"] as const;
+
+function fail(message: string): never {
+  console.error(`npm run snapshot: ${message}`);
+  process.exit(2);
+}
 
 const { values } = parseArgs({
   options: {
-    recording: { type: "string" },
+    recording: { type: "string", multiple: true },
     live: { type: "boolean", default: false },
     json: { type: "boolean", default: false },
-    maxConcurrency: { type: "string", default: "8" },
+    output: { type: "string", default: "convex" },
+    maxConcurrency: { type: "string" },
   },
 });
 
-const sources = values.live
-  ? createSources({ sources: "remote", baseUrl: process.env.OPENROUTER_BASE_URL })
-  : createSources({ sources: "fixtures", path: values.recording ?? GOLDEN });
-const dry = new DryRunWriter({ log: values.json ? () => {} : (line) => console.log(line) });
-const ctx = createProcessContext({
-  config: { run_id: `local-${Date.now()}`, snapshot_at: Math.floor(Date.now() / 3_600_000) * 3_600_000, maxConcurrency: Number(values.maxConcurrency) },
-  sources,
-  outputs: [dry],
-});
-const counts = await standard(ctx);
-await ctx.outputs.finish();
-if (values.json) console.log(JSON.stringify({ ...counts, writer: dry.perKind }));
+const output = values.output as (typeof OUTPUTS)[number];
+if (!OUTPUTS.includes(output)) fail(`--output must be one of ${OUTPUTS.join(", ")}, got ${values.output}`);
+const maxConcurrency = values.maxConcurrency === undefined ? undefined : Number(values.maxConcurrency);
+if (values.live && values.recording) fail("--live and --recording exclude each other");
+
+function loadRecording(path: string): Record<string, unknown> {
+  try {
+    return JSON.parse(readFileSync(path, "utf8"));
+  } catch (error) {
+    fail(`cannot read recording ${path}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+}
+
+const HOUR_MS = 3_600_000;
+const currentHour = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
+const t = createEmbeddedConvex();
+const plan: (string | null)[] = values.live ? [null] : (values.recording ?? [GOLDEN]);
+let current: Record<string, unknown> = {};
+let server: FakeOpenRouter | null = null;
+if (!values.live) {
+  server = await startFakeOpenRouter({ recording: () => current });
+  process.env.OPENROUTER_BASE_URL = server.url;
+} else {
+  // The real OpenRouter, or whatever OPENROUTER_BASE_URL already names.
+}
+
+// runDemo logs its own summary line to the Convex log; keep stdout for this command's report.
+const convexLog = console.log;
+console.log = (...args: unknown[]) => (values.json ? undefined : convexLog("  [convex log]", ...args));
+
+try {
+  for (const [index, path] of plan.entries()) {
+    if (path) current = loadRecording(path);
+    // Successive recordings stand for successive hours, the last one for the current hour.
+    const snapshot_at = currentHour - (plan.length - 1 - index) * HOUR_MS;
+    const report: SnapshotReport = await t.action(internal.snapshots_v2.runDemo, { output, maxConcurrency, snapshot_at });
+    const tables = await tableCounts(t);
+    const line = {
+      run: index + 1,
+      ok: report.ok,
+      status: report.status,
+      health: report.health,
+      snapshot_at: report.snapshot_at,
+      recording: path ?? "live",
+      models: report.models,
+      endpoints: report.endpoints,
+      issues: report.issues,
+      mutations: report.mutations,
+      duration_ms: report.duration_ms,
+      tables,
+      ...(report.error ? { error: report.error } : {}),
+    };
+    if (values.json) {
+      process.stdout.write(`${JSON.stringify(line)}\n`);
+      continue;
+    }
+    const kind = (name: string, k: SnapshotReport["models"]) =>
+      `  ${name.padEnd(10)} ${String(k.total).padStart(5)} seen: ${k.insert} insert, ${k.update} update, ${k.stable} stable, ${k.unavailable} newly unavailable`;
+    process.stdout.write(
+      [
+        `run ${line.run} — ${line.recording} — ${report.status}, ${report.health}, ${report.duration_ms} ms`,
+        kind("models", report.models),
+        kind("endpoints", report.endpoints),
+        `  issues ${report.issues}, entity mutations ${report.mutations}, archived responses ${report.archived}`,
+        `  tables after the run: or_models ${tables.or_models}, or_endpoints ${tables.or_endpoints}, snapshot_archives ${tables.snapshot_archives}`,
+        ...(report.error ? [`  error: ${report.error}`] : []),
+        "",
+      ].join("\n"),
+    );
+  }
+  if (!values.json) {
+    process.stdout.write("This embedded runtime keeps nothing after the command ends. See README \"Running on a real deployment\".\n");
+  }
+} finally {
+  console.log = convexLog;
+  await server?.close();
+}

@@ -53,8 +53,8 @@ export class ConvexWriter implements OutputHandler {
   /** What is stored, once `init` has run. A DryRunWriter in the same run can share it. */
   readonly state = new ConvexState();
   private readonly tracker = createChangeTracker(this.state);
-  private readonly modelRows: { value: OrModel; content_hash: string }[] = [];
-  private readonly endpointRows: { value: OrEndpoint; content_hash: string }[] = [];
+  private readonly modelRows: ModelRow[] = [];
+  private readonly endpointRows: EndpointRow[] = [];
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -78,10 +78,10 @@ export class ConvexWriter implements OutputHandler {
     if (!change || change.decision === "stable") return;
     if (change.kind === "model") {
       this.modelRows.push({ value: change.value, content_hash: change.content_hash });
-      if (this.modelRows.length >= MAX_BATCH_ROWS) await this.flushModels(this.modelRows.splice(0, MAX_BATCH_ROWS));
+      if (this.modelRows.length >= MAX_BATCH_ROWS) await this.applyModels(this.modelRows.splice(0, MAX_BATCH_ROWS), []);
     } else {
       this.endpointRows.push({ value: change.value, content_hash: change.content_hash });
-      if (this.endpointRows.length >= MAX_BATCH_ROWS) await this.flushEndpoints(this.endpointRows.splice(0, MAX_BATCH_ROWS));
+      if (this.endpointRows.length >= MAX_BATCH_ROWS) await this.applyEndpoints(this.endpointRows.splice(0, MAX_BATCH_ROWS), []);
     }
   }
 
@@ -92,35 +92,50 @@ export class ConvexWriter implements OutputHandler {
     return next;
   }
 
-  private flushModels(rows: { value: OrModel; content_hash: string }[]) {
-    if (rows.length === 0) return Promise.resolve();
+  private applyModels(rows: ModelRow[], unavailable: string[]) {
     this.mutations++;
-    return this.enqueue(() => this.ctx.runMutation(internal.or_models.upsertBatch, { rows, snapshot_at: this.options.snapshot_at }));
-  }
-  private flushEndpoints(rows: { value: OrEndpoint; content_hash: string }[]) {
-    if (rows.length === 0) return Promise.resolve();
-    this.mutations++;
-    return this.enqueue(() => this.ctx.runMutation(internal.or_endpoints.upsertBatch, { rows, snapshot_at: this.options.snapshot_at }));
+    const { snapshot_at } = this.options;
+    return this.enqueue(() =>
+      this.ctx.runMutation(internal.or_models.applyBatch, { rows, unavailable, snapshot_at, unavailable_at: this.unavailableAt() }),
+    );
   }
 
+  private applyEndpoints(rows: EndpointRow[], unavailable: EndpointKey[]) {
+    this.mutations++;
+    const { snapshot_at } = this.options;
+    return this.enqueue(() =>
+      this.ctx.runMutation(internal.or_endpoints.applyBatch, { rows, unavailable, snapshot_at, unavailable_at: this.unavailableAt() }),
+    );
+  }
+
+  private unavailableAt() {
+    return this.options.now?.() ?? this.options.snapshot_at;
+  }
+
+  /**
+   * The last partial batch of upserts shares its mutations with the removals, so a run with c
+   * changes to a table costs ⌈c/100⌉ mutations on it.
+   */
   async finish() {
-    await this.flushModels(this.modelRows.splice(0));
-    await this.flushEndpoints(this.endpointRows.splice(0));
-    const at = this.options.now?.() ?? this.options.snapshot_at;
     const removals = this.tracker.removals();
-    for (const slugs of R.chunk(removals.models, MAX_BATCH_ROWS)) {
-      this.mutations++;
-      await this.enqueue(() => this.ctx.runMutation(internal.or_models.markUnavailable, { slugs, at }));
+    const endpointKeys = removals.endpoints.map(({ model_permaslug, variant, endpoint_id }) => ({ model_permaslug, variant, endpoint_id }));
+    for (const chunk of R.chunk([...this.modelRows.splice(0), ...removals.models], MAX_BATCH_ROWS)) {
+      await this.applyModels(chunk.filter((item): item is ModelRow => typeof item !== "string"), chunk.filter((item): item is string => typeof item === "string"));
     }
-    for (const chunk of R.chunk(removals.endpoints, MAX_BATCH_ROWS)) {
-      const keys = chunk.map(({ model_permaslug, variant, endpoint_id }) => ({ model_permaslug, variant, endpoint_id }));
-      this.mutations++;
-      await this.enqueue(() => this.ctx.runMutation(internal.or_endpoints.markUnavailable, { keys, at }));
+    for (const chunk of R.chunk([...this.endpointRows.splice(0).map((row) => ({ row })), ...endpointKeys.map((key) => ({ key }))], MAX_BATCH_ROWS)) {
+      await this.applyEndpoints(
+        chunk.flatMap((item) => ("row" in item ? [item.row] : [])),
+        chunk.flatMap((item) => ("key" in item ? [item.key] : [])),
+      );
     }
     await this.chain;
     this.options.metrics?.emit({ t: "writer_stats", writer: this.name, counts: { ...this.tracker.counts } });
   }
 }
+
+type ModelRow = { value: OrModel; content_hash: string };
+type EndpointRow = { value: OrEndpoint; content_hash: string };
+type EndpointKey = Pick<OrEndpoint, "model_permaslug" | "variant" | "endpoint_id">;
 
 /** Fills `state` with every stored row's key, fingerprint and availability, a page at a time. */
 export async function loadConvexState(ctx: ActionCtx, state: ConvexState): Promise<ConvexState> {

@@ -12,7 +12,7 @@ import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import type { ActionCtx } from "../_generated/server";
 import { createSources } from "../../src/sources/createSources";
-import { createRemoteTransport } from "../../src/sources/remoteTransport";
+import { createRemoteTransport, type RetryConfig } from "../../src/sources/remoteTransport";
 import { withArchival } from "../../src/sources/archivingTransport";
 import { createProcessContext } from "../../src/pipeline/processContext";
 import { standard, type StandardCounts } from "../../src/pipeline/standard";
@@ -30,6 +30,8 @@ export type RunSnapshotArgs = {
   replay_from?: Id<"snapshot_runs">;
   snapshot_at?: number;
   maxConcurrency?: number;
+  /** Overrides of the remote transport's timeout and retry settings (src/sources/remoteTransport.ts). */
+  remote?: Partial<RetryConfig>;
 };
 
 export const DEFAULT_MAX_CONCURRENCY = 8;
@@ -40,6 +42,31 @@ const DRY_RUN_LOG_LINES = 50;
 type KindReport = Infer<typeof vKindReport>;
 export type SnapshotReport = Infer<typeof vSnapshotReport>;
 
+const OUTPUTS: readonly SnapshotOutput[] = ["convex", "dry-run", "both"];
+
+/**
+ * runDemo's loosely typed args → RunSnapshotArgs, rejecting a bad one with a message that names
+ * it. `replay_from` must be the id of an existing run.
+ */
+export async function parseRunDemoArgs(
+  ctx: ActionCtx,
+  args: Omit<RunSnapshotArgs, "output" | "replay_from"> & { output?: string; replay_from?: string },
+): Promise<RunSnapshotArgs> {
+  const { output, replay_from, ...rest } = args;
+  if (output !== undefined && !OUTPUTS.includes(output as SnapshotOutput)) {
+    throw new Error(`output must be one of ${OUTPUTS.map((o) => JSON.stringify(o)).join(", ")}, got ${JSON.stringify(output)}`);
+  }
+  let replayRun: Id<"snapshot_runs"> | undefined;
+  if (replay_from !== undefined) {
+    const found = await ctx.runQuery(internal.snapshot_runs.findRun, { run_id: replay_from });
+    if (found === null) throw new Error(`replay_from must be the id of a snapshot run, got ${JSON.stringify(replay_from)}`);
+    replayRun = found;
+  }
+  const parsed: RunSnapshotArgs = { ...rest, output: output as SnapshotOutput | undefined, replay_from: replayRun };
+  checkRunArgs(parsed);
+  return parsed;
+}
+
 /** Rejects a bad argument with a message that names it. */
 export function checkRunArgs(args: RunSnapshotArgs): void {
   const { maxConcurrency, snapshot_at } = args;
@@ -48,6 +75,11 @@ export function checkRunArgs(args: RunSnapshotArgs): void {
   }
   if (snapshot_at !== undefined && (!Number.isSafeInteger(snapshot_at) || snapshot_at < 0)) {
     throw new Error(`snapshot_at must be epoch milliseconds (a non-negative integer), got ${snapshot_at}`);
+  }
+  for (const [name, value] of Object.entries(args.remote ?? {})) {
+    if (value === undefined) continue;
+    const minimum = name === "maxAttempts" || name === "timeoutMs" || name === "maxBodyBytes" ? 1 : 0;
+    if (!Number.isInteger(value) || value < minimum) throw new Error(`remote.${name} must be an integer ≥ ${minimum}, got ${value}`);
   }
 }
 
@@ -80,7 +112,7 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
   try {
     const transport = args.replay_from
       ? await createArchiveTransport(ctx, args.replay_from)
-      : withArchival(createRemoteTransport({ baseUrl: process.env.OPENROUTER_BASE_URL || undefined }), archiver!.archive);
+      : withArchival(createRemoteTransport({ ...args.remote, baseUrl: process.env.OPENROUTER_BASE_URL || undefined }), archiver!.archive);
     const sources = createSources({ sources: args.replay_from ? "archive" : "custom", transport });
 
     const handlers: OutputHandler[] = [];

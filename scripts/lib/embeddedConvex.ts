@@ -1,0 +1,45 @@
+/**
+ * An embedded Convex runtime for local commands (`npm run snapshot`, `npm run faults`, the bench):
+ * convex-test, Convex's official in-process backend, with the real per-transaction limits on.
+ *
+ * Owns: loading the convex/ modules without vitest's `import.meta.glob`, and counting the
+ * `runMutation` calls that write entity tables. Keeps nothing after the process ends. Node-only.
+ */
+import { readdirSync } from "node:fs";
+import { join, relative } from "node:path";
+import { fileURLToPath, pathToFileURL } from "node:url";
+import { convexTest } from "convex-test";
+import schema from "../../convex/schema";
+
+const CONVEX_DIR = fileURLToPath(new URL("../../convex/", import.meta.url));
+
+/** `./convex/<file>.ts` → lazy import, the shape convex-test expects from `import.meta.glob`. */
+function convexModules(): Record<string, () => Promise<unknown>> {
+  const modules: Record<string, () => Promise<unknown>> = {};
+  const walk = (dir: string) => {
+    for (const entry of readdirSync(dir, { withFileTypes: true })) {
+      const path = join(dir, entry.name);
+      if (entry.isDirectory()) walk(path);
+      else if (/\.(ts|js)$/.test(entry.name) && !entry.name.endsWith(".d.ts")) {
+        modules[`./convex/${relative(CONVEX_DIR, path).replaceAll("\\", "/")}`] = () => import(pathToFileURL(path).href);
+      }
+    }
+  };
+  walk(CONVEX_DIR);
+  return modules;
+}
+
+export function createEmbeddedConvex() {
+  return convexTest({ schema, modules: convexModules(), transactionLimits: true });
+}
+
+export type EmbeddedConvex = ReturnType<typeof createEmbeddedConvex>;
+
+/** Row counts of the module's tables, read directly. */
+export async function tableCounts(t: EmbeddedConvex) {
+  return t.run(async (ctx) => ({
+    or_models: (await ctx.db.query("or_models").collect()).length,
+    or_endpoints: (await ctx.db.query("or_endpoints").collect()).length,
+    snapshot_archives: (await ctx.db.query("snapshot_archives").collect()).length,
+  }));
+}
