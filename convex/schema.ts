@@ -9,7 +9,7 @@
  */
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { vEndpointContent, vEntityBookkeeping, vKindReport, vModelContent } from "./lib/validators";
+import { vEndpointContent, vEntityBookkeeping, vKindReport, vModelContent, vRunMetrics } from "./lib/validators";
 
 export default defineSchema({
   /** One row per model slug. Written by `or_models.upsertBatch`/`markUnavailable` (ConvexWriter). Read by the writer's pre-load and public catalogue queries. */
@@ -20,7 +20,11 @@ export default defineSchema({
     .index("by_model_permaslug_and_variant_and_endpoint_id", ["model_permaslug", "variant", "endpoint_id"])
     .index("by_model_slug", ["model_slug"]),
 
-  /** One row per snapshot run. Created and finished by `snapshots_v2` (run/runDemo). Read by the status queries and the dashboard. */
+  /**
+   * One row per snapshot run. Inserted by `snapshot_runs.start` when a run begins, patched once by
+   * the run's metrics sink when it ends (`snapshot_runs.complete`). Read by `snapshot_runs.latest`
+   * and `list`, and the dashboard card `snapshots_v2.status`.
+   */
   snapshot_runs: defineTable({
     snapshot_at: v.number(),
     started_at: v.number(),
@@ -35,6 +39,10 @@ export default defineSchema({
       replay_from: v.optional(v.id("snapshot_runs")),
       maxConcurrency: v.number(),
     }),
+    /** Why the run failed, when it did. */
+    error: v.optional(v.string()),
+    metrics: v.optional(vRunMetrics),
+    /** Per-kind outcome of the database writer (or the dry run), for the dashboard card. */
     report: v.optional(
       v.object({
         models: vKindReport,
@@ -43,7 +51,28 @@ export default defineSchema({
         mutations: v.number(),
       }),
     ),
-  }).index("by_snapshot_at", ["snapshot_at"]),
+  })
+    .index("by_snapshot_at", ["snapshot_at"])
+    .index("by_ok_and_snapshot_at", ["ok", "snapshot_at"])
+    .index("by_ended_at", ["ended_at"])
+    .index("by_status_and_started_at", ["status", "started_at"]),
+
+  /**
+   * Validation failures, de-duplicated: one row per (source, SHA-256 of the bad item's canonical
+   * JSON), counted once per run that saw it. Written in batches by `validation_issues.recordBatch`
+   * (the ConvexIssueWriter). Read by `validation_issues.recent`.
+   */
+  validation_issues: defineTable({
+    source: v.string(),
+    sha256: v.string(),
+    message: v.string(),
+    first_seen_at: v.number(),
+    last_seen_at: v.number(),
+    last_run_id: v.id("snapshot_runs"),
+    count: v.number(),
+  })
+    .index("by_source_and_sha256", ["source", "sha256"])
+    .index("by_last_seen_at", ["last_seen_at"]),
 
   /**
    * One row per raw response archived by a remote run. Written by `archive.record` (the archiving

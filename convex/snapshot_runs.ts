@@ -1,6 +1,6 @@
 /**
- * `snapshot_runs`: one record per run. Internal mutations open and close it; public queries read
- * it through the `by_snapshot_at` index.
+ * `snapshot_runs`: one record per run. Internal mutations open it (`start`) and close it
+ * (`complete`, the metrics sink's single patch); public queries read it through indexes.
  */
 import { paginationOptsValidator } from "convex/server";
 import { v } from "convex/values";
@@ -15,19 +15,22 @@ export const start = internalMutation({
   handler: async (ctx, args) => ctx.db.insert("snapshot_runs", { ...args, status: "running" }),
 });
 
-export const finish = internalMutation({
+/** The one patch that closes a run: outcome, health, duration and metrics together. */
+export const complete = internalMutation({
   args: {
     run_id: v.id("snapshot_runs"),
     status: runFields.status,
     ok: v.boolean(),
     health: v.string(),
     ended_at: v.number(),
+    error: v.optional(v.string()),
+    metrics: runFields.metrics,
     report: runFields.report,
   },
   returns: v.null(),
   handler: async (ctx, { run_id, ...result }) => {
     const run = await ctx.db.get(run_id);
-    if (!run) throw new Error(`snapshot_runs.finish: no run ${run_id}`);
+    if (!run) throw new Error(`snapshot_runs.complete: no run ${run_id}`);
     await ctx.db.patch(run_id, { ...result, duration_ms: result.ended_at - run.started_at });
     return null;
   },
@@ -43,9 +46,12 @@ export const findRun = internalQuery({
   },
 });
 
-/** Public: the newest run. */
+const vRun = v.object({ _id: v.id("snapshot_runs"), _creationTime: v.number(), ...runFields });
+
+/** Public: the newest run by snapshot time. */
 export const latest = query({
   args: {},
+  returns: v.union(vRun, v.null()),
   handler: async (ctx) => ctx.db.query("snapshot_runs").withIndex("by_snapshot_at").order("desc").first(),
 });
 

@@ -6,7 +6,7 @@
  * writes is.
  */
 import { v } from "convex/values";
-import { internalAction } from "./_generated/server";
+import { internalAction, query } from "./_generated/server";
 import { parseRunDemoArgs, runSnapshot } from "./lib/runSnapshot";
 import { vSnapshotReport as vReport } from "./lib/validators";
 
@@ -17,6 +17,7 @@ export const runDemo = internalAction({
     replay_from: v.optional(v.string()),
     snapshot_at: v.optional(v.number()),
     maxConcurrency: v.optional(v.number()),
+    maxUnavailableShare: v.optional(v.number()),
     remote: v.optional(
       v.object({
         timeoutMs: v.optional(v.number()),
@@ -37,4 +38,66 @@ export const run = internalAction({
   args: {},
   returns: vReport,
   handler: (ctx) => runSnapshot(ctx, { output: "convex" }),
+});
+
+/** Convex stops an action after 10 minutes; a run still `running` past this is presumed dead. */
+export const STALE_AFTER_MS = 11 * 60_000;
+
+const vKindCard = v.object({ processed: v.number(), updated: v.number() });
+
+/**
+ * Public: the dashboard card, from three indexed single-row reads. `now` defaults to the query's
+ * clock; pass it to make staleness deterministic.
+ */
+export const status = query({
+  args: { now: v.optional(v.number()) },
+  returns: v.object({
+    last_run: v.union(
+      v.null(),
+      v.object({
+        run_id: v.id("snapshot_runs"),
+        snapshot_at: v.number(),
+        status: v.string(),
+        ok: v.union(v.boolean(), v.null()),
+        health: v.union(v.string(), v.null()),
+        duration_ms: v.union(v.number(), v.null()),
+        errors: v.number(),
+        models: vKindCard,
+        endpoints: vKindCard,
+      }),
+    ),
+    last_success_at: v.union(v.number(), v.null()),
+    in_progress: v.boolean(),
+    stale: v.boolean(),
+    running_since: v.union(v.number(), v.null()),
+  }),
+  handler: async (ctx, { now }) => {
+    const clock = now ?? Date.now();
+    // A running run has no ended_at, which sorts below every number: the first row is the last to end.
+    const lastFinished = await ctx.db.query("snapshot_runs").withIndex("by_ended_at").order("desc").first();
+    const lastSuccess = await ctx.db.query("snapshot_runs").withIndex("by_ok_and_snapshot_at", (q) => q.eq("ok", true)).order("desc").first();
+    const running = await ctx.db.query("snapshot_runs").withIndex("by_status_and_started_at", (q) => q.eq("status", "running")).order("desc").first();
+    const stale = running !== null && clock - running.started_at > STALE_AFTER_MS;
+    const card = (kind: "models" | "endpoints") => {
+      const counts = lastFinished?.report?.[kind];
+      return { processed: counts?.total ?? 0, updated: counts ? counts.insert + counts.update + counts.unavailable : 0 };
+    };
+    return {
+      last_run: lastFinished && {
+        run_id: lastFinished._id,
+        snapshot_at: lastFinished.snapshot_at,
+        status: lastFinished.status,
+        ok: lastFinished.ok ?? null,
+        health: lastFinished.health ?? null,
+        duration_ms: lastFinished.duration_ms ?? null,
+        errors: lastFinished.metrics?.errors ?? 0,
+        models: card("models"),
+        endpoints: card("endpoints"),
+      },
+      last_success_at: lastSuccess?.snapshot_at ?? null,
+      in_progress: running !== null && !stale,
+      stale,
+      running_since: running?.started_at ?? null,
+    };
+  },
 });

@@ -73,6 +73,7 @@ try {
     const snapshot_at = currentHour - (plan.length - 1 - index) * HOUR_MS;
     const report: SnapshotReport = await t.action(internal.snapshots_v2.runDemo, { output, maxConcurrency, snapshot_at });
     const tables = await tableCounts(t);
+    const run = await t.run(async (ctx) => ctx.db.get(report.run_id));
     const line = {
       run: index + 1,
       ok: report.ok,
@@ -100,6 +101,7 @@ try {
         kind("models", report.models),
         kind("endpoints", report.endpoints),
         `  issues ${report.issues}, entity mutations ${report.mutations}, archived responses ${report.archived}`,
+        `  metrics (snapshot_runs.metrics): ${JSON.stringify(run?.metrics ?? {})}`,
         `  tables after the run: or_models ${tables.or_models}, or_endpoints ${tables.or_endpoints}, snapshot_archives ${tables.snapshot_archives}`,
         ...(report.error ? [`  error: ${report.error}`] : []),
         "",

@@ -19,12 +19,15 @@ import type * as lib_archiveTransport from "../lib/archiveTransport.js";
 import type * as lib_archiver from "../lib/archiver.js";
 import type * as lib_convexWriter from "../lib/convexWriter.js";
 import type * as lib_entityRows from "../lib/entityRows.js";
+import type * as lib_issueWriter from "../lib/issueWriter.js";
+import type * as lib_metricsSink from "../lib/metricsSink.js";
 import type * as lib_runSnapshot from "../lib/runSnapshot.js";
 import type * as lib_validators from "../lib/validators.js";
 import type * as or_endpoints from "../or_endpoints.js";
 import type * as or_models from "../or_models.js";
 import type * as snapshot_runs from "../snapshot_runs.js";
 import type * as snapshots_v2 from "../snapshots_v2.js";
+import type * as validation_issues from "../validation_issues.js";
 
 /**
  * A utility for referencing Convex functions in your app's API.
@@ -41,12 +44,15 @@ declare const fullApi: ApiFromModules<{
   "lib/archiver": typeof lib_archiver;
   "lib/convexWriter": typeof lib_convexWriter;
   "lib/entityRows": typeof lib_entityRows;
+  "lib/issueWriter": typeof lib_issueWriter;
+  "lib/metricsSink": typeof lib_metricsSink;
   "lib/runSnapshot": typeof lib_runSnapshot;
   "lib/validators": typeof lib_validators;
   or_endpoints: typeof or_endpoints;
   or_models: typeof or_models;
   snapshot_runs: typeof snapshot_runs;
   snapshots_v2: typeof snapshots_v2;
+  validation_issues: typeof validation_issues;
 }>;
 export declare const api: FilterApi<
   typeof fullApi,

@@ -44,12 +44,16 @@ export type ConvexWriterOptions = {
   metrics?: MetricsSink;
   /** When removals are marked; defaults to the snapshot time. */
   now?: () => number;
+  /** Share guard for removals (see `ChangeTracker.removals`); default: no guard. */
+  maxUnavailableShare?: number;
 };
 
 export class ConvexWriter implements OutputHandler {
   readonly name = "convex";
   /** `runMutation` calls that wrote `or_models` or `or_endpoints`. */
   mutations = 0;
+  /** Why removals were withheld by the share guard, or null. */
+  withheld: string | null = null;
   /** What is stored, once `init` has run. A DryRunWriter in the same run can share it. */
   readonly state = new ConvexState();
   private readonly tracker = createChangeTracker(this.state);
@@ -117,7 +121,8 @@ export class ConvexWriter implements OutputHandler {
    * changes to a table costs ⌈c/100⌉ mutations on it.
    */
   async finish() {
-    const removals = this.tracker.removals();
+    const removals = this.tracker.removals({ maxUnavailableShare: this.options.maxUnavailableShare });
+    this.withheld = removals.withheld;
     const endpointKeys = removals.endpoints.map(({ model_permaslug, variant, endpoint_id }) => ({ model_permaslug, variant, endpoint_id }));
     for (const chunk of R.chunk([...this.modelRows.splice(0), ...removals.models], MAX_BATCH_ROWS)) {
       await this.applyModels(chunk.filter((item): item is ModelRow => typeof item !== "string"), chunk.filter((item): item is string => typeof item === "string"));

@@ -20,8 +20,11 @@ import type { OutputHandler } from "../../src/pipeline/types";
 import { DryRunWriter } from "../../src/outputs/dryRunWriter";
 import { createConvexArchiver } from "./archiver";
 import { createArchiveTransport } from "./archiveTransport";
+import { ConvexIssueWriter } from "./issueWriter";
+import { createMetricsSink } from "./metricsSink";
+import { RUN_PIPELINE } from "../../src/pipeline/runMetrics";
 import { ConvexState, ConvexWriter, loadConvexState } from "./convexWriter";
-import { vKindReport, vSnapshotReport } from "./validators";
+import { vSnapshotReport } from "./validators";
 
 export type SnapshotOutput = "convex" | "dry-run" | "both";
 
@@ -32,14 +35,16 @@ export type RunSnapshotArgs = {
   maxConcurrency?: number;
   /** Overrides of the remote transport's timeout and retry settings (src/sources/remoteTransport.ts). */
   remote?: Partial<RetryConfig>;
+  /** A run that would mark more than this share of a table unavailable marks nothing and is unhealthy. */
+  maxUnavailableShare?: number;
 };
 
 export const DEFAULT_MAX_CONCURRENCY = 8;
+export const DEFAULT_MAX_UNAVAILABLE_SHARE = 0.2;
 export const MAX_CONCURRENCY_LIMIT = 64;
 const HOUR_MS = 3_600_000;
 const DRY_RUN_LOG_LINES = 50;
 
-type KindReport = Infer<typeof vKindReport>;
 export type SnapshotReport = Infer<typeof vSnapshotReport>;
 
 const OUTPUTS: readonly SnapshotOutput[] = ["convex", "dry-run", "both"];
@@ -76,6 +81,9 @@ export function checkRunArgs(args: RunSnapshotArgs): void {
   if (snapshot_at !== undefined && (!Number.isSafeInteger(snapshot_at) || snapshot_at < 0)) {
     throw new Error(`snapshot_at must be epoch milliseconds (a non-negative integer), got ${snapshot_at}`);
   }
+  if (args.maxUnavailableShare !== undefined && !(args.maxUnavailableShare >= 0 && args.maxUnavailableShare <= 1)) {
+    throw new Error(`maxUnavailableShare must be a number from 0 to 1, got ${args.maxUnavailableShare}`);
+  }
   for (const [name, value] of Object.entries(args.remote ?? {})) {
     if (value === undefined) continue;
     const minimum = name === "maxAttempts" || name === "timeoutMs" || name === "maxBodyBytes" ? 1 : 0;
@@ -87,15 +95,13 @@ export function currentHour(now: number): number {
   return Math.floor(now / HOUR_MS) * HOUR_MS;
 }
 
-function kindReport(counts: { insert: number; update: number; stable: number; unavailable: number }, total: number): KindReport {
-  return { total, ...counts };
-}
 
 export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promise<SnapshotReport> {
   checkRunArgs(args);
   const started_at = Date.now();
   const output = args.output ?? "convex";
   const maxConcurrency = args.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
+  const maxUnavailableShare = args.maxUnavailableShare ?? DEFAULT_MAX_UNAVAILABLE_SHARE;
   const snapshot_at = args.snapshot_at ?? currentHour(started_at);
   const source = args.replay_from ? "archive" : "remote";
   const run_id = await ctx.runMutation(internal.snapshot_runs.start, {
@@ -103,6 +109,8 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
     started_at,
     config: { output, source, replay_from: args.replay_from, maxConcurrency },
   });
+  const metrics = createMetricsSink(ctx, run_id);
+  metrics.emit({ t: "pipeline_started", name: RUN_PIPELINE, ts: started_at });
 
   const archiver = source === "remote" ? createConvexArchiver(ctx, { run_id, snapshot_at }) : null;
   let convexWriter: ConvexWriter | null = null;
@@ -116,18 +124,22 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
     const sources = createSources({ sources: args.replay_from ? "archive" : "custom", transport });
 
     const handlers: OutputHandler[] = [];
-    if (output !== "dry-run") handlers.push((convexWriter = new ConvexWriter(ctx, { snapshot_at })));
+    if (output !== "dry-run") {
+      handlers.push((convexWriter = new ConvexWriter(ctx, { snapshot_at, metrics, maxUnavailableShare })));
+      handlers.push(new ConvexIssueWriter(ctx, { run_id, snapshot_at }));
+    }
     if (output !== "convex") {
       const state = convexWriter?.state ?? (await loadConvexState(ctx, new ConvexState()));
-      handlers.push((dryRunWriter = new DryRunWriter({ state, maxLines: DRY_RUN_LOG_LINES })));
+      handlers.push((dryRunWriter = new DryRunWriter({ state, maxLines: DRY_RUN_LOG_LINES, metrics, maxUnavailableShare })));
     }
 
-    const pipeline = createProcessContext({ config: { run_id, snapshot_at, maxConcurrency }, sources, outputs: handlers });
+    const pipeline = createProcessContext({ config: { run_id, snapshot_at, maxConcurrency }, sources, outputs: handlers, metrics });
     await pipeline.outputs.init();
     counts = await standard(pipeline);
     await pipeline.outputs.finish();
   } catch (caught) {
     error = caught instanceof Error ? caught.message : String(caught);
+    metrics.emit({ t: "error", source: "run", message: error });
   } finally {
     await archiver?.flush().catch((flushError: unknown) => {
       error ??= `archiving: ${flushError instanceof Error ? flushError.message : String(flushError)}`;
@@ -135,41 +147,62 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
   }
 
   const writer = convexWriter ?? dryRunWriter;
-  const perKind = writer?.perKind ?? { model: { insert: 0, update: 0, stable: 0, unavailable: 0 }, endpoint: { insert: 0, update: 0, stable: 0, unavailable: 0 } };
-  const health = error
-    ? `failed: ${error}`
-    : counts!.models === 0
-      ? "unhealthy: 0 models"
-      : counts!.endpoints === 0
-        ? "unhealthy: 0 endpoints"
-        : "healthy";
+  const health = error ? `failed: ${error}` : assessHealth(counts!, writer?.withheld ?? null);
   const ended_at = Date.now();
   const report: SnapshotReport = {
     run_id,
     status: error ? "failed" : "ok",
-    ok: health === "healthy",
+    ok: health === HEALTHY,
     health,
     snapshot_at,
     source,
     output,
-    models: kindReport(perKind.model, counts?.models ?? 0),
-    endpoints: kindReport(perKind.endpoint, counts?.endpoints ?? 0),
+    models: { total: counts?.models ?? 0, ...(writer?.perKind.model ?? ZERO_COUNTS) },
+    endpoints: { total: counts?.endpoints ?? 0, ...(writer?.perKind.endpoint ?? ZERO_COUNTS) },
     issues: counts?.errors ?? 0,
     mutations: convexWriter?.mutations ?? 0,
     archived: archiver?.archived ?? 0,
     duration_ms: ended_at - started_at,
     ...(error ? { error } : {}),
   };
-  await ctx.runMutation(internal.snapshot_runs.finish, {
-    run_id,
+  metrics.emit({ t: "pipeline_finished", name: RUN_PIPELINE, ts: ended_at, counts: { ok: report.ok ? 1 : 0, duration_ms: report.duration_ms } });
+  metrics.setOutcome({
     status: report.status,
     ok: report.ok,
     health,
     ended_at,
+    error,
     report: { models: report.models, endpoints: report.endpoints, issues: report.issues, mutations: report.mutations },
   });
+  try {
+    await metrics.flush();
+  } catch (flushError) {
+    // The one extra patch a run may make: never leave the record `running`.
+    await ctx.runMutation(internal.snapshot_runs.complete, {
+      run_id,
+      status: "failed",
+      ok: false,
+      health: `failed: recording metrics: ${flushError instanceof Error ? flushError.message : String(flushError)}`,
+      ended_at: Date.now(),
+    });
+    throw flushError;
+  }
   console.log(
-    `snapshot ${run_id} ${report.status} (${health}) in ${report.duration_ms} ms — models ${JSON.stringify(report.models)} endpoints ${JSON.stringify(report.endpoints)} issues ${report.issues} mutations ${report.mutations} archived ${report.archived}`,
+    `snapshot ${run_id} ${report.status} (${health}) in ${report.duration_ms} ms — ` +
+      `models ${report.models.total} seen, +${report.models.insert} ~${report.models.update} -${report.models.unavailable}; ` +
+      `endpoints ${report.endpoints.total} seen, +${report.endpoints.insert} ~${report.endpoints.update} -${report.endpoints.unavailable}; ` +
+      `issues ${report.issues}, mutations ${report.mutations}, archived ${report.archived}`,
   );
   return report;
+}
+
+const HEALTHY = "healthy";
+const ZERO_COUNTS = { insert: 0, update: 0, stable: 0, unavailable: 0 };
+
+/** A run is healthy when it saw models and endpoints and its removals were not withheld. */
+export function assessHealth(counts: StandardCounts, withheld: string | null): string {
+  if (counts.models === 0) return "unhealthy: 0 models";
+  if (counts.endpoints === 0) return "unhealthy: 0 endpoints";
+  if (withheld) return `unhealthy: ${withheld}`;
+  return HEALTHY;
 }

@@ -7,6 +7,7 @@
  */
 import { v, type Infer } from "convex/values";
 import type { OrEndpoint, OrModel } from "../../src/openrouter/schemas";
+import type { RunMetrics } from "../../src/pipeline/runMetrics";
 
 const nullableString = v.union(v.string(), v.null());
 const nullableNumber = v.union(v.number(), v.null());
@@ -148,3 +149,14 @@ export const vSnapshotReport = v.object({
   duration_ms: v.number(),
   error: v.optional(v.string()),
 });
+
+const vWriterCounts = v.object({ insert: v.number(), update: v.number(), stable: v.number(), unavailable: v.number() });
+
+/** `snapshot_runs.metrics`, the shape `summarizeRunMetrics` produces. */
+export const vRunMetrics = v.object({
+  pipelines: v.optional(v.record(v.string(), v.object({ models: v.number(), endpoints: v.number(), errors: v.number() }))),
+  writers: v.optional(v.record(v.string(), vWriterCounts)),
+  errors: v.optional(v.number()),
+});
+const runMetricsMatch: Same<Infer<typeof vRunMetrics>, RunMetrics> = true;
+void runMetricsMatch;

@@ -22,6 +22,8 @@ export type DryRunWriterOptions = {
   /** Print at most this many item lines, then only the summary (Convex logs are not a place for thousands of lines). */
   maxLines?: number;
   metrics?: MetricsSink;
+  /** Share guard for removals (see `ChangeTracker.removals`); default: no guard. */
+  maxUnavailableShare?: number;
 };
 
 export class DryRunWriter implements OutputHandler {
@@ -31,6 +33,8 @@ export class DryRunWriter implements OutputHandler {
   private readonly log: (line: string) => void;
   errors = 0;
   summary = "";
+  /** Why removals were withheld by the share guard, or null. */
+  withheld: string | null = null;
 
   constructor(private readonly options: DryRunWriterOptions = {}) {
     this.state = options.state ?? new MemoryState();
@@ -75,7 +79,9 @@ export class DryRunWriter implements OutputHandler {
   }
 
   finish() {
-    const removals = this.tracker.removals();
+    const removals = this.tracker.removals({ maxUnavailableShare: this.options.maxUnavailableShare });
+    this.withheld = removals.withheld;
+    if (removals.withheld) this.log(`  removals withheld: ${removals.withheld}`);
     for (const slug of removals.models) this.log(`  unavailable model    ${slug}`);
     for (const endpoint of removals.endpoints) this.log(`  unavailable endpoint ${endpointKey(endpoint)}`);
     const { model, endpoint } = this.tracker.perKind;

@@ -33,10 +33,11 @@ export class MemoryStateWriter implements OutputHandler {
   private tracker;
   constructor(
     private readonly state: MemoryState,
-    private readonly options: { now?: () => number; metrics?: MetricsSink } = {},
+    private readonly options: { now?: () => number; metrics?: MetricsSink; maxUnavailableShare?: number } = {},
   ) {
     this.tracker = createChangeTracker(state);
   }
+  withheld: string | null = null;
   get counts() {
     return this.tracker.counts;
   }
@@ -48,7 +49,8 @@ export class MemoryStateWriter implements OutputHandler {
   }
   finish() {
     const now = this.options.now?.() ?? Date.now();
-    const removals = this.tracker.removals();
+    const removals = this.tracker.removals({ maxUnavailableShare: this.options.maxUnavailableShare });
+    this.withheld = removals.withheld;
     for (const slug of removals.models) this.state.models.get(slug)!.unavailable_at = now;
     for (const endpoint of removals.endpoints) this.state.endpoints.get(endpointKey(endpoint))!.unavailable_at = now;
     this.options.metrics?.emit({ t: "writer_stats", writer: this.name, counts: { ...this.tracker.counts } });

@@ -67,21 +67,51 @@ export function createChangeTracker(state: EntityState) {
       count("endpoint", decision);
       return { kind: "endpoint", key, decision, value: result.value, content_hash };
     },
-    /** Stored, available rows that this run shows to be gone upstream. Call once, at the end. */
-    removals(): { models: string[]; endpoints: Pick<OrEndpoint, "model_permaslug" | "variant" | "endpoint_id">[] } {
-      if (seenModels.size === 0) return { models: [], endpoints: [] };
-      const models = [...state.availableModels()].filter((slug) => !seenModels.has(slug) && !protectedSlugs.has(slug));
-      const endpoints = [...state.availableEndpoints()].filter(
+    /**
+     * Stored, available rows that this run shows to be gone upstream. Call once, at the end.
+     *
+     * When a table would lose more than `maxUnavailableShare` of its available rows, nothing is
+     * marked and `withheld` says why: that many removals at once is far likelier a partial
+     * upstream outage than a real change.
+     */
+    removals(options: { maxUnavailableShare?: number } = {}): Removals {
+      const none = { models: [], endpoints: [] };
+      if (seenModels.size === 0) return { ...none, withheld: null };
+      const availableModels = [...state.availableModels()];
+      const availableEndpoints = [...state.availableEndpoints()];
+      const models = availableModels.filter((slug) => !seenModels.has(slug) && !protectedSlugs.has(slug));
+      const endpoints = availableEndpoints.filter(
         (endpoint) =>
           !seenEndpoints.has(endpointKey(endpoint)) &&
           !protectedVariants.has(variantKey({ permaslug: endpoint.model_permaslug, variant: endpoint.variant })) &&
           !protectedSlugs.has(endpoint.model_slug),
       );
+      const maxShare = options.maxUnavailableShare ?? 1;
+      for (const [kind, removed, available] of [
+        ["models", models.length, availableModels.length],
+        ["endpoints", endpoints.length, availableEndpoints.length],
+      ] as const) {
+        if (available > 0 && removed / available > maxShare) {
+          const withheld = `would mark ${removed} of ${available} ${kind} unavailable (${percent(removed / available)}, limit ${percent(maxShare)}); marked none`;
+          return { ...none, withheld };
+        }
+      }
       for (const _ of models) count("model", "unavailable");
       for (const _ of endpoints) count("endpoint", "unavailable");
-      return { models, endpoints };
+      return { models, endpoints, withheld: null };
     },
   };
+}
+
+export type Removals = {
+  models: string[];
+  endpoints: Pick<OrEndpoint, "model_permaslug" | "variant" | "endpoint_id" | "model_slug">[];
+  /** Why removals were withheld by the share guard, or null. */
+  withheld: string | null;
+};
+
+function percent(share: number): string {
+  return `${Math.round(share * 1000) / 10}%`;
 }
 
 export type ChangeTracker = ReturnType<typeof createChangeTracker>;

@@ -9,7 +9,7 @@ import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { internal } from "../../convex/_generated/api";
 import crons from "../../convex/crons";
-import { allRows, byId, documentsWritten, setupTest, withFakeOpenRouter } from "./setup";
+import { allRows, byId, callsTo, documentsWritten, runCounted, setupTest, withFakeOpenRouter } from "./setup";
 import { cloneRecording, countRaw, endpointsKey, loadGolden, MODELS_KEY, type RawRecording } from "../support/recording";
 
 const golden = loadGolden();
@@ -41,8 +41,9 @@ describe("runDemo over the golden recording", () => {
       expect(models.every((m) => m.first_seen_at === T0 && m.changed_at === T0 && m.unavailable_at === null)).toBe(true);
 
       const before = { models: byId(models), endpoints: byId(endpoints) };
-      const second = await t.action(internal.snapshots_v2.runDemo, { snapshot_at: T0 + HOUR });
+      const { report: second, calls } = await runCounted(t, { snapshot_at: T0 + HOUR });
       expect(second.status).toBe("ok");
+      expect(calls.filter((call) => call.startsWith("or_"))).toEqual([]);
       expect(documentsWritten(before.models, byId(await allRows(t, "or_models")))).toBe(0);
       expect(documentsWritten(before.endpoints, byId(await allRows(t, "or_endpoints")))).toBe(0);
       expect(second.mutations).toBe(0);
@@ -74,7 +75,7 @@ describe("runDemo over the golden recording", () => {
       }
       recording = next;
 
-      const report = await t.action(internal.snapshots_v2.runDemo, { snapshot_at: T0 + HOUR });
+      const { report, calls } = await runCounted(t, { snapshot_at: T0 + HOUR });
       const models = await allRows(t, "or_models");
       const endpoints = await allRows(t, "or_endpoints");
       expect(report.endpoints).toMatchObject({ update: 150, insert: 2, unavailable: 3 });
@@ -85,7 +86,9 @@ describe("runDemo over the golden recording", () => {
       expect(models.filter((m) => m.unavailable_at !== null).map((m) => m.slug).sort()).toEqual([...removedSlugs].sort());
       expect(endpoints.filter((e) => e.pricing.completion === 0.123)).toHaveLength(150);
       expect(endpoints.filter((e) => e.changed_at === T0 + HOUR && e.unavailable_at === null)).toHaveLength(152);
-      // ⌈155/100⌉ = 2 on or_endpoints, ⌈3/100⌉ = 1 on or_models.
+      // ⌈155/100⌉ = 2 on or_endpoints, ⌈3/100⌉ = 1 on or_models, counted at the ctx.
+      expect(callsTo(calls, "or_endpoints:applyBatch")).toBe(2);
+      expect(callsTo(calls, "or_models:applyBatch")).toBe(1);
       expect(report.mutations).toBe(3);
 
       // Removed entities that return are cleared; the model that only the edit had is now gone.

@@ -4,6 +4,10 @@
  * rows and writes independently of the writer's own statistics).
  */
 import { convexTest } from "convex-test";
+import { getFunctionName, type FunctionReference } from "convex/server";
+import type { ActionCtx } from "../../convex/_generated/server";
+import type { TableNames } from "../../convex/_generated/dataModel";
+import { runSnapshot, type RunSnapshotArgs } from "../../convex/lib/runSnapshot";
 import schema from "../../convex/schema";
 import { startFakeOpenRouter, type FakeOpenRouter, type FakeOpenRouterOptions } from "../support/fakeOpenRouter";
 
@@ -16,7 +20,7 @@ export function setupTest() {
 export type TestConvex = ReturnType<typeof setupTest>;
 
 /** Every document of a table, read inside one test transaction (tests only; tables are small). */
-export async function allRows<Table extends "or_models" | "or_endpoints" | "snapshot_runs" | "snapshot_archives">(t: TestConvex, table: Table) {
+export async function allRows<Table extends TableNames>(t: TestConvex, table: Table) {
   return t.run(async (ctx) => ctx.db.query(table).collect());
 }
 
@@ -47,4 +51,27 @@ export function documentsWritten(before: Map<string, string>, after: Map<string,
   let written = 0;
   for (const [id, doc] of after) if (before.get(id) !== doc) written++;
   return written;
+}
+
+/**
+ * Runs one snapshot through `runSnapshot` with an action ctx that counts every `runMutation` by
+ * function name, so tests count mutation calls without trusting the writer's own statistics.
+ */
+export async function runCounted(t: TestConvex, args: RunSnapshotArgs) {
+  return t.action(async (ctx) => {
+    const calls: string[] = [];
+    const counting: ActionCtx = {
+      ...ctx,
+      runMutation: ((reference: FunctionReference<"mutation", "internal">, mutationArgs: Record<string, unknown>) => {
+        calls.push(getFunctionName(reference));
+        return ctx.runMutation(reference, mutationArgs);
+      }) as ActionCtx["runMutation"],
+    };
+    const report = await runSnapshot(counting, args);
+    return { report, calls };
+  });
+}
+
+export function callsTo(calls: string[], name: string): number {
+  return calls.filter((call) => call === name).length;
 }

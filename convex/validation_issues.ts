@@ -1,0 +1,43 @@
+/**
+ * `validation_issues`: validation failures de-duplicated across runs, keyed by source and the
+ * SHA-256 of the bad item. The same broken payload seen in ten runs is one row with count 10.
+ */
+import { v } from "convex/values";
+import { internalMutation, query } from "./_generated/server";
+import { assertBatchSize } from "./lib/entityRows";
+
+export const vIssueSighting = v.object({ source: v.string(), sha256: v.string(), message: v.string() });
+
+/** Up to 100 sightings of one run. Counting is per run: replaying a batch does not count twice. */
+export const recordBatch = internalMutation({
+  args: { run_id: v.id("snapshot_runs"), seen_at: v.number(), issues: v.array(vIssueSighting) },
+  returns: v.null(),
+  handler: async (ctx, { run_id, seen_at, issues }) => {
+    assertBatchSize("validation_issues.recordBatch", issues.length);
+    for (const issue of issues) {
+      const existing = await ctx.db
+        .query("validation_issues")
+        .withIndex("by_source_and_sha256", (q) => q.eq("source", issue.source).eq("sha256", issue.sha256))
+        .unique();
+      if (!existing) {
+        await ctx.db.insert("validation_issues", { ...issue, first_seen_at: seen_at, last_seen_at: seen_at, last_run_id: run_id, count: 1 });
+      } else if (existing.last_run_id !== run_id) {
+        await ctx.db.patch(existing._id, {
+          message: issue.message,
+          last_seen_at: Math.max(existing.last_seen_at, seen_at),
+          first_seen_at: Math.min(existing.first_seen_at, seen_at),
+          last_run_id: run_id,
+          count: existing.count + 1,
+        });
+      }
+    }
+    return null;
+  },
+});
+
+/** Public: the most recently seen issues. */
+export const recent = query({
+  args: { limit: v.optional(v.number()) },
+  handler: async (ctx, { limit }) =>
+    ctx.db.query("validation_issues").withIndex("by_last_seen_at").order("desc").take(Math.min(Math.max(1, limit ?? 50), 200)),
+});
