@@ -9,6 +9,6 @@ export default defineConfig({
     include: ["tests/**/*.test.ts"],
     testTimeout: 60_000,
     hookTimeout: 60_000,
-    typecheck: { include: ["tests/**/*.test-d.ts"] },
+    typecheck: { include: ["tests/**/*.test-d.ts"], tsconfig: "./tsconfig.json" },
   },
 });

@@ -3,11 +3,14 @@
  * endpoint_id). Internal writes for the ConvexWriter, an internal paged state loader, and public
  * read-only queries.
  */
-import { paginationOptsValidator } from "convex/server";
+import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v, type Infer } from "convex/values";
 import { internalMutation, internalQuery, query, type MutationCtx } from "./_generated/server";
 import { assertBatchSize, markRowUnavailable, tally, upsertEntityRow, type UpsertOutcome } from "./lib/entityRows";
 import { vEndpointKey, vEndpointWrite } from "./lib/validators";
+import schema from "./schema";
+
+const vEndpointDoc = v.object({ _id: v.id("or_endpoints"), _creationTime: v.number(), ...schema.tables.or_endpoints.validator.fields });
 
 const vOutcomes = v.object({ inserted: v.number(), updated: v.number(), unchanged: v.number(), marked: v.number() });
 
@@ -20,7 +23,7 @@ function findEndpoint(ctx: MutationCtx, key: Infer<typeof vEndpointKey>) {
     .unique();
 }
 
-/** One row. Prefer `upsertBatch` from actions. */
+/** One row. Prefer `applyBatch` from actions. */
 export const upsert = internalMutation({
   args: { row: vEndpointWrite, snapshot_at: v.number() },
   returns: v.union(v.literal("inserted"), v.literal("updated"), v.literal("unchanged")),
@@ -66,6 +69,7 @@ export const loadStatePage = internalQuery({
 /** Public: every endpoint of a model (by slug). A model has a handful of endpoints, bounded by upstream. */
 export const forModel = query({
   args: { model_slug: v.string() },
+  returns: v.array(vEndpointDoc),
   handler: async (ctx, { model_slug }) =>
     ctx.db.query("or_endpoints").withIndex("by_model_slug", (q) => q.eq("model_slug", model_slug)).take(500),
 });
@@ -73,6 +77,7 @@ export const forModel = query({
 /** Public: all endpoints, a page at a time. */
 export const list = query({
   args: { paginationOpts: paginationOptsValidator },
+  returns: paginationResultValidator(vEndpointDoc),
   handler: async (ctx, { paginationOpts }) =>
     ctx.db.query("or_endpoints").withIndex("by_model_permaslug_and_variant_and_endpoint_id").paginate(paginationOpts),
 });

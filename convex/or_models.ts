@@ -2,11 +2,14 @@
  * `or_models`: one row per model slug. Internal writes for the ConvexWriter, an internal paged
  * state loader for its pre-load, and public read-only catalogue queries.
  */
-import { paginationOptsValidator } from "convex/server";
+import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import { internalMutation, internalQuery, query, type MutationCtx } from "./_generated/server";
 import { assertBatchSize, markRowUnavailable, tally, upsertEntityRow, type UpsertOutcome } from "./lib/entityRows";
 import { vModelWrite } from "./lib/validators";
+import schema from "./schema";
+
+const vModelDoc = v.object({ _id: v.id("or_models"), _creationTime: v.number(), ...schema.tables.or_models.validator.fields });
 
 const vOutcomes = v.object({ inserted: v.number(), updated: v.number(), unchanged: v.number(), marked: v.number() });
 
@@ -14,7 +17,7 @@ function findModel(ctx: MutationCtx, slug: string) {
   return ctx.db.query("or_models").withIndex("by_slug", (q) => q.eq("slug", slug)).unique();
 }
 
-/** One row. Prefer `upsertBatch` from actions: one mutation per row is what this module avoids. */
+/** One row. Prefer `applyBatch` from actions: one mutation per row is what this module avoids. */
 export const upsert = internalMutation({
   args: { row: vModelWrite, snapshot_at: v.number() },
   returns: v.union(v.literal("inserted"), v.literal("updated"), v.literal("unchanged")),
@@ -53,11 +56,13 @@ export const loadStatePage = internalQuery({
 /** Public: one model by slug. */
 export const get = query({
   args: { slug: v.string() },
+  returns: v.union(vModelDoc, v.null()),
   handler: async (ctx, { slug }) => ctx.db.query("or_models").withIndex("by_slug", (q) => q.eq("slug", slug)).unique(),
 });
 
 /** Public: the catalogue, a page at a time, in slug order. */
 export const list = query({
   args: { paginationOpts: paginationOptsValidator },
+  returns: paginationResultValidator(vModelDoc),
   handler: async (ctx, { paginationOpts }) => ctx.db.query("or_models").withIndex("by_slug").paginate(paginationOpts),
 });

@@ -12,10 +12,10 @@ import { v } from "convex/values";
 import { vEndpointContent, vEntityBookkeeping, vKindReport, vModelContent, vRunMetrics } from "./lib/validators";
 
 export default defineSchema({
-  /** One row per model slug. Written by `or_models.upsertBatch`/`markUnavailable` (ConvexWriter). Read by the writer's pre-load and public catalogue queries. */
+  /** One row per model slug. Written by `or_models.applyBatch` (the ConvexWriter) and `or_models.upsert`. Read by the writer's pre-load (`loadStatePage`) and the public `or_models.get`/`list`. */
   or_models: defineTable({ ...vModelContent.fields, ...vEntityBookkeeping.fields }).index("by_slug", ["slug"]),
 
-  /** One row per upstream endpoint record, keyed (model_permaslug, variant, endpoint_id). Written by `or_endpoints.upsertBatch`/`markUnavailable`. Read like `or_models`. */
+  /** One row per upstream endpoint record, keyed (model_permaslug, variant, endpoint_id). Written by `or_endpoints.applyBatch` and `or_endpoints.upsert`. Read by the writer's pre-load and the public `or_endpoints.forModel`/`list`. */
   or_endpoints: defineTable({ ...vEndpointContent.fields, ...vEntityBookkeeping.fields })
     .index("by_model_permaslug_and_variant_and_endpoint_id", ["model_permaslug", "variant", "endpoint_id"])
     .index("by_model_slug", ["model_slug"]),
@@ -75,8 +75,8 @@ export default defineSchema({
     .index("by_last_seen_at", ["last_seen_at"]),
 
   /**
-   * One row per raw response archived by a remote run. Written by `archive.record` (the archiving
-   * transport decorator, after `ctx.storage.store`). Read by replay (`archive` transport).
+   * One row per raw response archived by a remote run. Written by `archive.recordBatch` (the
+   * archiver, after `ctx.storage.store`). Read by replay (`archive.listForRun`).
    * `params` is the request's sorted query string ("" for the models list).
    */
   snapshot_archives: defineTable({

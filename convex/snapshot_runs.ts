@@ -2,7 +2,7 @@
  * `snapshot_runs`: one record per run. Internal mutations open it (`start`) and close it
  * (`complete`, the metrics sink's single patch); public queries read it through indexes.
  */
-import { paginationOptsValidator } from "convex/server";
+import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import { internalMutation, internalQuery, query } from "./_generated/server";
 import schema from "./schema";
@@ -48,6 +48,11 @@ export const findRun = internalQuery({
 
 const vRun = v.object({ _id: v.id("snapshot_runs"), _creationTime: v.number(), ...runFields });
 
+export const get = internalQuery({
+  args: { run_id: v.id("snapshot_runs") },
+  handler: async (ctx, { run_id }) => ctx.db.get(run_id),
+});
+
 /** Public: the newest run by snapshot time. */
 export const latest = query({
   args: {},
@@ -58,5 +63,6 @@ export const latest = query({
 /** Public: runs, newest first, a page at a time. */
 export const list = query({
   args: { paginationOpts: paginationOptsValidator },
+  returns: paginationResultValidator(vRun),
   handler: async (ctx, { paginationOpts }) => ctx.db.query("snapshot_runs").withIndex("by_snapshot_at").order("desc").paginate(paginationOpts),
 });

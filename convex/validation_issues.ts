@@ -5,6 +5,9 @@
 import { v } from "convex/values";
 import { internalMutation, query } from "./_generated/server";
 import { assertBatchSize } from "./lib/entityRows";
+import schema from "./schema";
+
+const vIssueDoc = v.object({ _id: v.id("validation_issues"), _creationTime: v.number(), ...schema.tables.validation_issues.validator.fields });
 
 export const vIssueSighting = v.object({ source: v.string(), sha256: v.string(), message: v.string() });
 
@@ -38,6 +41,7 @@ export const recordBatch = internalMutation({
 /** Public: the most recently seen issues. */
 export const recent = query({
   args: { limit: v.optional(v.number()) },
+  returns: v.array(vIssueDoc),
   handler: async (ctx, { limit }) =>
     ctx.db.query("validation_issues").withIndex("by_last_seen_at").order("desc").take(Math.min(Math.max(1, limit ?? 50), 200)),
 });

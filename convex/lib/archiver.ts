@@ -50,3 +50,5 @@ export function createConvexArchiver(ctx: ActionCtx, run: { run_id: Id<"snapshot
     },
   };
 }
+
+export type ConvexArchiver = ReturnType<typeof createConvexArchiver>;

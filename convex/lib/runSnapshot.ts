@@ -11,14 +11,16 @@ import type { Infer } from "convex/values";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import type { ActionCtx } from "../_generated/server";
-import { createSources } from "../../src/sources/createSources";
+import { sourcesOver } from "../../src/sources/catalogueSources";
+import { createValidator } from "../../src/pipeline/validator";
 import { createRemoteTransport, type RetryConfig } from "../../src/sources/remoteTransport";
 import { withArchival } from "../../src/sources/archivingTransport";
 import { createProcessContext } from "../../src/pipeline/processContext";
 import { standard, type StandardCounts } from "../../src/pipeline/standard";
 import type { OutputHandler } from "../../src/pipeline/types";
 import { DryRunWriter } from "../../src/outputs/dryRunWriter";
-import { createConvexArchiver } from "./archiver";
+import { createConvexArchiver, type ConvexArchiver } from "./archiver";
+import type { Transport } from "../../src/sources/transport";
 import { createArchiveTransport } from "./archiveTransport";
 import { ConvexIssueWriter } from "./issueWriter";
 import { createMetricsSink } from "./metricsSink";
@@ -41,6 +43,8 @@ export type RunSnapshotArgs = {
 
 export const DEFAULT_MAX_CONCURRENCY = 8;
 export const DEFAULT_MAX_UNAVAILABLE_SHARE = 0.2;
+/** Fetching must be over by then: Convex stops an action at 10 minutes, and writes need time too. */
+export const RUN_BUDGET_MS = 8 * 60_000;
 export const MAX_CONCURRENCY_LIMIT = 64;
 const HOUR_MS = 3_600_000;
 const DRY_RUN_LOG_LINES = 50;
@@ -102,8 +106,10 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
   const output = args.output ?? "convex";
   const maxConcurrency = args.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
   const maxUnavailableShare = args.maxUnavailableShare ?? DEFAULT_MAX_UNAVAILABLE_SHARE;
-  const snapshot_at = args.snapshot_at ?? currentHour(started_at);
   const source = args.replay_from ? "archive" : "remote";
+  // A replay stands for the hour it replays, so its rows get the original timestamps.
+  const replayed = args.replay_from ? await ctx.runQuery(internal.snapshot_runs.get, { run_id: args.replay_from }) : null;
+  const snapshot_at = args.snapshot_at ?? replayed?.snapshot_at ?? currentHour(started_at);
   const run_id = await ctx.runMutation(internal.snapshot_runs.start, {
     snapshot_at,
     started_at,
@@ -112,7 +118,8 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
   const metrics = createMetricsSink(ctx, run_id);
   metrics.emit({ t: "pipeline_started", name: RUN_PIPELINE, ts: started_at });
 
-  const archiver = source === "remote" ? createConvexArchiver(ctx, { run_id, snapshot_at }) : null;
+  // Only runs that write archive what they fetched: a dry run stores nothing.
+  const archiver = source === "remote" && output !== "dry-run" ? createConvexArchiver(ctx, { run_id, snapshot_at }) : null;
   let convexWriter: ConvexWriter | null = null;
   let dryRunWriter: DryRunWriter | null = null;
   let counts: StandardCounts | null = null;
@@ -120,8 +127,8 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
   try {
     const transport = args.replay_from
       ? await createArchiveTransport(ctx, args.replay_from)
-      : withArchival(createRemoteTransport({ ...args.remote, baseUrl: process.env.OPENROUTER_BASE_URL || undefined }), archiver!.archive);
-    const sources = createSources({ sources: args.replay_from ? "archive" : "custom", transport });
+      : archiving(createRemoteTransport({ ...args.remote, deadlineAt: started_at + RUN_BUDGET_MS }), archiver);
+    const sources = sourcesOver(transport, createValidator());
 
     const handlers: OutputHandler[] = [];
     if (output !== "dry-run") {
@@ -197,6 +204,10 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
 }
 
 const HEALTHY = "healthy";
+
+function archiving(transport: Transport, archiver: ConvexArchiver | null): Transport {
+  return archiver ? withArchival(transport, archiver.archive) : transport;
+}
 const ZERO_COUNTS = { insert: 0, update: 0, stable: 0, unavailable: 0 };
 
 /** A run is healthy when it saw models and endpoints and its removals were not withheld. */

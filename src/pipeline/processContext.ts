@@ -5,7 +5,7 @@
  * given as objects, or as a config string ("dry-run", "convex,dry-run") that names them through
  * a factory map.
  */
-import type { Sources } from "../sources/createSources";
+import type { CatalogueSources as Sources } from "../sources/catalogueSources";
 import type { Validator } from "./validator";
 import type { MetricsSink, OutputHandler, PipelineResult } from "./types";
 

@@ -1,18 +1,15 @@
 /**
- * Sources: the typed entry point to OpenRouter's catalogue, over a swappable transport.
+ * createSources: the typed entry point to OpenRouter's catalogue, built from a config.
  *
- * Owns: turning raw bodies into validated entities (`models()`, `endpoints()`), and choosing a
- * transport from config (`remote`, `fixtures`, or one passed in, e.g. `archive` or an archiving
- * decorator). A body that is not `{ data: [...] }` is a failed request (`SourceError`); a bad item
- * inside a good body is a validation issue and the rest goes on. Web-standard only: Convex
- * imports this file. Reading a recording by path works in Node only (`process.getBuiltinModule`),
- * without an import that a Convex bundle would follow.
+ * Owns: choosing a transport from config (`remote`, `fixtures` from a file or an object, or one
+ * passed in: `archive` replay, or a decorated remote one) and returning `sourcesOver` it. Reads
+ * recording files, so it is for Node and tests: Convex code calls `sourcesOver` directly.
  */
+import { readFileSync } from "node:fs";
 import { createValidator, type Validator } from "../pipeline/validator";
-import { EndpointRecordSchema, ModelEntrySchema, toEndpoint, type VariantRequest } from "../openrouter/schemas";
-import { ENDPOINTS_PATH, MODELS_PATH, type SourceRequest } from "./requestKey";
+import { sourcesOver } from "./catalogueSources";
 import { createRemoteTransport, type RemoteTransportOptions } from "./remoteTransport";
-import { createRecordingTransport, TransportError, type Recording, type Transport } from "./transport";
+import { createRecordingTransport, type Recording, type Transport } from "./transport";
 
 export type SourcesConfig =
   | ({ sources: "remote" } & RemoteTransportOptions)
@@ -20,27 +17,6 @@ export type SourcesConfig =
   | { sources: "fixtures"; recording: Recording }
   /** Any other transport: `archive` replay, or a decorated remote one. */
   | { sources: "archive" | "custom"; transport: Transport };
-
-/** A body that arrived but cannot be used as a whole (not JSON, or not `{ data: [...] }`). */
-export class SourceError extends TransportError {}
-
-const PREVIEW_CHARS = 80;
-
-function parseDataArray(key: string, body: string): unknown[] {
-  let parsed: unknown;
-  try {
-    parsed = JSON.parse(body);
-  } catch {
-    const preview = body.slice(0, PREVIEW_CHARS).replace(/\s+/g, " ");
-    throw new SourceError(key, `body is not JSON (${body.length} bytes, starts ${JSON.stringify(preview)})`);
-  }
-  const data = (parsed as { data?: unknown } | null)?.data;
-  if (!Array.isArray(data)) {
-    const shape = parsed === null || typeof parsed !== "object" ? typeof parsed : `keys ${JSON.stringify(Object.keys(parsed).slice(0, 5))}`;
-    throw new SourceError(key, `expected {"data": [...]}, got ${shape}`);
-  }
-  return data;
-}
 
 function transportFor(config: SourcesConfig): Transport {
   switch (config.sources) {
@@ -54,12 +30,9 @@ function transportFor(config: SourcesConfig): Transport {
   }
 }
 
-/** Node only: reads a recording file without importing `node:fs` (Convex bundles must not). */
+/** Reads a recording file: an object mapping request keys to bodies. */
 export function readRecordingFile(path: string): Recording {
-  const getBuiltin = (globalThis as { process?: { getBuiltinModule?: (id: string) => unknown } }).process?.getBuiltinModule;
-  if (!getBuiltin) throw new Error(`sources: 'fixtures' with a path needs Node; pass { recording } instead (path ${path})`);
-  const fs = getBuiltin("node:fs") as { readFileSync(path: string, encoding: "utf8"): string };
-  const parsed: unknown = JSON.parse(fs.readFileSync(path, "utf8"));
+  const parsed: unknown = JSON.parse(readFileSync(path, "utf8"));
   if (parsed === null || typeof parsed !== "object" || Array.isArray(parsed)) {
     throw new Error(`recording ${path}: expected an object mapping request keys to bodies`);
   }
@@ -73,43 +46,7 @@ export function readRecordingFile(path: string): Recording {
  * const endpoints = await sources.endpoints({ permaslug: "liquid/lfm-7b", variant: "standard" });
  */
 export function createSources(config: SourcesConfig, validator: Validator = createValidator()) {
-  const transport = transportFor(config);
-
-  async function fetchData(request: SourceRequest): Promise<unknown[]> {
-    const response = await transport.get(request);
-    return parseDataArray(response.key, response.body);
-  }
-
-  return {
-    transport: transport.name,
-    validator,
-    /** Every entry of the models list, validated. One entry per (slug, variant). */
-    async models() {
-      const request = { path: MODELS_PATH, params: {} };
-      return validator.validate(ModelEntrySchema, await fetchData(request), { source: "models", params: {} });
-    },
-    /** Every endpoint of one model variant, validated and keyed by the request. */
-    async endpoints(variant: VariantRequest) {
-      const params = { permaslug: variant.permaslug, variant: variant.variant };
-      const records = await validator.validate(EndpointRecordSchema, await fetchData({ path: ENDPOINTS_PATH, params }), {
-        source: "endpoints",
-        params,
-      });
-      // One row per (variant, endpoint id): a second record under the same id in one list is
-      // reported, and the first one wins, so the row cannot flap between the two.
-      const seen = new Set<string>();
-      const endpoints = [];
-      for (const [index, record] of records.entries()) {
-        if (seen.has(record.id)) {
-          await validator.report(record, { source: "endpoints", params, index, summary: `duplicate endpoint id ${record.id} in one response` });
-          continue;
-        }
-        seen.add(record.id);
-        endpoints.push(toEndpoint(record, variant));
-      }
-      return endpoints;
-    },
-  };
+  return sourcesOver(transportFor(config), validator);
 }
 
 export type Sources = ReturnType<typeof createSources>;

@@ -44,7 +44,14 @@ export type AttemptEvent = {
 };
 
 export type RemoteTransportOptions = Partial<RetryConfig> & {
+  /** Defaults to the OPENROUTER_BASE_URL environment variable, then to OpenRouter. */
   baseUrl?: string;
+  /**
+   * Epoch ms by which every request must be over: attempts are cut short and retries skipped so
+   * that a slow upstream cannot push a run past the action's time limit.
+   */
+  deadlineAt?: number;
+  now?: () => number;
   onAttempt?: (event: AttemptEvent) => void;
   /** Injectable for tests; defaults to the global fetch. */
   fetch?: typeof fetch;
@@ -65,7 +72,10 @@ export function parseRetryAfterMs(header: string | null, now = Date.now()): numb
 
 export function createRemoteTransport(options: RemoteTransportOptions = {}): Transport {
   const config: RetryConfig = { ...DEFAULT_RETRY, ...stripUndefined(options) };
-  const baseUrl = (options.baseUrl ?? DEFAULT_BASE_URL).replace(/\/+$/, "");
+  const environment = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  const baseUrl = (options.baseUrl || environment?.OPENROUTER_BASE_URL || DEFAULT_BASE_URL).replace(/\/+$/, "");
+  const now = options.now ?? Date.now;
+  const deadlineAt = options.deadlineAt ?? Number.POSITIVE_INFINITY;
   const doFetch = options.fetch ?? ((input, init) => fetch(input, init));
   const sleep = options.sleep ?? ((ms: number) => new Promise<void>((resolve) => setTimeout(resolve, ms)));
   const random = options.random ?? Math.random;
@@ -82,12 +92,15 @@ export function createRemoteTransport(options: RemoteTransportOptions = {}): Tra
       const url = `${baseUrl}${key}`;
       let lastFailure = "no attempt made";
       for (let attempt = 1; attempt <= config.maxAttempts; attempt++) {
+        const remainingMs = deadlineAt - now();
+        if (remainingMs <= 0) throw new TransportError(key, `run time budget exhausted before attempt ${attempt} (${lastFailure})`, attempt - 1);
+        const attemptTimeoutMs = Math.min(config.timeoutMs, remainingMs);
         let failure: string;
         let retryable: boolean;
         let serverDelayMs: number | null = null;
         try {
           const response = await doFetch(url, {
-            signal: AbortSignal.timeout(config.timeoutMs),
+            signal: AbortSignal.timeout(attemptTimeoutMs),
             headers: { accept: "application/json" },
           });
           if (response.ok) {
@@ -106,16 +119,13 @@ export function createRemoteTransport(options: RemoteTransportOptions = {}): Tra
           serverDelayMs = parseRetryAfterMs(response.headers.get("retry-after"));
         } catch (error) {
           if (error instanceof TransportError) throw error;
-          failure = describeFetchError(error, config.timeoutMs);
+          failure = describeFetchError(error, attemptTimeoutMs);
           retryable = true;
         }
         lastFailure = failure;
-        const willRetry = retryable && attempt < config.maxAttempts;
-        const delayMs = willRetry
-          ? serverDelayMs !== null
-            ? Math.min(serverDelayMs, config.retryAfterCapMs)
-            : backoffMs(attempt)
-          : 0;
+        const wantedDelayMs = serverDelayMs !== null ? Math.min(serverDelayMs, config.retryAfterCapMs) : backoffMs(attempt);
+        const willRetry = retryable && attempt < config.maxAttempts && now() + wantedDelayMs < deadlineAt;
+        const delayMs = willRetry ? wantedDelayMs : 0;
         options.onAttempt?.({ key, attempt, outcome: failure, willRetry, delayMs });
         if (!willRetry) throw new TransportError(key, `${failure} after ${attempt} attempt(s)`, attempt);
         await sleep(delayMs);

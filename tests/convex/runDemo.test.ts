@@ -62,6 +62,10 @@ describe("runDemo over the golden recording", () => {
       // N = 150 endpoint price changes.
       const changedKeys = singleKeys.slice(0, 150);
       for (const key of changedKeys) next[key].data[0].pricing.completion = "0.123";
+      // N = 2 model changes: a description and a context length.
+      const changedModels = next[MODELS_KEY].data.filter((e: any) => e.endpoint === null).slice(-2);
+      changedModels[0].description = "Edited by hand.";
+      changedModels[1].context_length = 4242;
       // M = 2 new endpoints in the 11-endpoint list; 1 new model with no active variant.
       const scoutKey = endpointsKey("meta-llama/llama-4-scout-17b-16e-instruct", "standard");
       for (const n of [1, 2]) next[scoutKey].data.push({ ...structuredClone(next[scoutKey].data[0]), id: `00000000-0000-4000-8000-00000000000${n}` });
@@ -79,22 +83,26 @@ describe("runDemo over the golden recording", () => {
       const models = await allRows(t, "or_models");
       const endpoints = await allRows(t, "or_endpoints");
       expect(report.endpoints).toMatchObject({ update: 150, insert: 2, unavailable: 3 });
-      expect(report.models).toMatchObject({ update: 0, insert: 1, unavailable: 2 });
+      expect(report.models).toMatchObject({ update: 2, insert: 1, unavailable: 2 });
       expect(documentsWritten(before.endpoints, byId(endpoints))).toBe(150 + 2 + 3);
-      expect(documentsWritten(before.models, byId(models))).toBe(1 + 2);
+      expect(documentsWritten(before.models, byId(models))).toBe(2 + 1 + 2);
+      expect(models.filter((m) => m.changed_at === T0 + HOUR).map((m) => m.slug).sort()).toEqual(
+        [...changedModels.map((e: any) => e.slug), "test/new"].sort(),
+      );
       expect(endpoints.filter((e) => e.unavailable_at !== null).map((e) => e.endpoint_id).sort()).toEqual([...removedIds].sort());
       expect(models.filter((m) => m.unavailable_at !== null).map((m) => m.slug).sort()).toEqual([...removedSlugs].sort());
       expect(endpoints.filter((e) => e.pricing.completion === 0.123)).toHaveLength(150);
       expect(endpoints.filter((e) => e.changed_at === T0 + HOUR && e.unavailable_at === null)).toHaveLength(152);
-      // ⌈155/100⌉ = 2 on or_endpoints, ⌈3/100⌉ = 1 on or_models, counted at the ctx.
+      // ⌈155/100⌉ = 2 on or_endpoints, ⌈5/100⌉ = 1 on or_models, counted at the ctx.
       expect(callsTo(calls, "or_endpoints:applyBatch")).toBe(2);
       expect(callsTo(calls, "or_models:applyBatch")).toBe(1);
       expect(report.mutations).toBe(3);
 
-      // Removed entities that return are cleared; the model that only the edit had is now gone.
+      // Back to the original: the 2 removed models return (cleared), the 2 edited ones revert, and
+      // the model that only the edit had is now gone.
       recording = golden;
       const back = await t.action(internal.snapshots_v2.runDemo, { snapshot_at: T0 + 2 * HOUR });
-      expect(back.models).toMatchObject({ update: 2, unavailable: 1 });
+      expect(back.models).toMatchObject({ update: 2 + 2, unavailable: 1 });
       expect((await allRows(t, "or_models")).filter((m) => m.unavailable_at !== null).map((m) => m.slug)).toEqual(["test/new"]);
       expect((await allRows(t, "or_endpoints")).filter((e) => e.unavailable_at !== null).map((e) => e.endpoint_id).sort()).toEqual(
         ["00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002"],
@@ -109,7 +117,8 @@ describe("runDemo over the golden recording", () => {
       const archives = await allRows(t, "snapshot_archives");
       expect(archives).toHaveLength(1 + raw.variantFetches);
       expect(report.archived).toBe(1 + raw.variantFetches);
-      for (const archive of archives.slice(0, 40).concat(archives.filter((a) => a.type === "models"))) {
+      expect(new Set(archives.map((a) => a.params)).size).toBe(archives.length);
+      for (const archive of archives) {
         const key = archive.params === "" ? MODELS_KEY : `/api/frontend/stats/endpoint?${archive.params}`;
         const expectedBody = Buffer.from(JSON.stringify(golden[key]));
         const gzipped = await t.run(async (ctx) => (await ctx.storage.get(archive.storage_id))!.arrayBuffer());
@@ -138,7 +147,8 @@ describe("runDemo over the golden recording", () => {
     // No fake server now, and the base URL points at a closed port: any fetch would fail.
     process.env.OPENROUTER_BASE_URL = "http://127.0.0.1:9";
     try {
-      const replay = await t.action(internal.snapshots_v2.runDemo, { replay_from: runId, snapshot_at: T0 });
+      // No snapshot_at: a replay stands for the hour it replays.
+      const replay = await t.action(internal.snapshots_v2.runDemo, { replay_from: runId });
       expect(replay).toMatchObject({ status: "ok", source: "archive", archived: 0 });
     } finally {
       delete process.env.OPENROUTER_BASE_URL;
@@ -188,6 +198,7 @@ describe("runDemo over the golden recording", () => {
       expect(report.endpoints.insert).toBe(raw.endpoints);
       expect(report.mutations).toBe(0);
       expect(await allRows(t, "or_models")).toHaveLength(0);
+      expect(await allRows(t, "snapshot_archives")).toHaveLength(0);
     });
   });
 

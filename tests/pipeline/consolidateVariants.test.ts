@@ -1,4 +1,5 @@
 // @vitest-environment node
+/** consolidateVariants and variantRequests on hand-made entries. */
 import { describe, expect, it } from "vitest";
 import { consolidateVariants, variantRequests } from "../../src/pipeline/consolidateVariants";
 import type { OrModelEntry } from "../../src/openrouter/schemas";

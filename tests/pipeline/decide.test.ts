@@ -1,4 +1,5 @@
 // @vitest-environment node
+/** decide and canonical JSON on hand-made cases: semantic equality, unavailability, field diffs. */
 import { describe, expect, it } from "vitest";
 import { changedFields, decide } from "../../src/pipeline/decide";
 import { canonicalJson, contentHash } from "../../src/lib/canonicalJson";

@@ -1,4 +1,5 @@
 // @vitest-environment node
+/** The loopback fake OpenRouter: key normalisation, every fault kind, counting, seeded randomness. */
 import { afterEach, describe, expect, it } from 'vitest';
 import {
   parseFaultSpec,

@@ -55,3 +55,24 @@ function sortedJson(value: unknown): string {
 export function fingerprint(item: unknown): string {
   return createHash("sha256").update(sortedJson(item)).digest("hex");
 }
+
+const isText = (value: unknown) => typeof value === "string" && value.length > 0;
+const isPrice = (value: unknown) => (typeof value === "string" || typeof value === "number") && Number.isFinite(Number(value)) && value !== "";
+
+/**
+ * Records that lack what any stored row needs, judged here by hand-written rules rather than by
+ * the schemas: a models entry needs slug, permaslug and name; an endpoint record needs id, name,
+ * provider_name and numeric prompt and completion prices.
+ */
+export function countRawIssues(recording: RawRecording): number {
+  const entries: any[] = recording[MODELS_KEY].data;
+  let issues = entries.filter((e) => !isText(e?.slug) || !isText(e?.permaslug) || typeof e?.name !== "string").length;
+  for (const key of countRaw(recording).variantKeys) {
+    for (const record of recording[key]?.data ?? []) {
+      if (!isText(record?.id) || typeof record?.name !== "string" || typeof record?.provider_name !== "string" || !isPrice(record?.pricing?.prompt) || !isPrice(record?.pricing?.completion)) {
+        issues++;
+      }
+    }
+  }
+  return issues;
+}

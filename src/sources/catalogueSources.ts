@@ -1,0 +1,95 @@
+/**
+ * Catalogue sources over a transport: raw bodies in, validated entities out.
+ *
+ * Owns: `models()` and `endpoints()`. A body that is not `{ data: [...] }` is a failed request
+ * (`SourceError`); a bad item inside a good body is a validation issue and the rest goes on; a
+ * primary key repeated within one response is reported and the first record wins. Web-standard
+ * only: Convex imports this file. `createSources` (Node and tests) builds the same object from a
+ * config.
+ */
+import type { Validator } from "../pipeline/validator";
+import { EndpointRecordSchema, ModelEntrySchema, toEndpoint, type OrModelEntry, type VariantRequest } from "../openrouter/schemas";
+import { ENDPOINTS_PATH, MODELS_PATH, type SourceRequest } from "./requestKey";
+import { TransportError, type Transport } from "./transport";
+
+/** A body that arrived but cannot be used as a whole (not JSON, or not `{ data: [...] }`). */
+export class SourceError extends TransportError {}
+
+const PREVIEW_CHARS = 80;
+
+function parseDataArray(key: string, body: string): unknown[] {
+  let parsed: unknown;
+  try {
+    parsed = JSON.parse(body);
+  } catch {
+    const preview = body.slice(0, PREVIEW_CHARS).replace(/\s+/g, " ");
+    throw new SourceError(key, `body is not JSON (${body.length} bytes, starts ${JSON.stringify(preview)})`);
+  }
+  const data = (parsed as { data?: unknown } | null)?.data;
+  if (!Array.isArray(data)) {
+    const shape = parsed === null || typeof parsed !== "object" ? typeof parsed : `keys ${JSON.stringify(Object.keys(parsed).slice(0, 5))}`;
+    throw new SourceError(key, `expected {"data": [...]}, got ${shape}`);
+  }
+  return data;
+}
+
+/**
+ * @example
+ * const sources = sourcesOver(createRemoteTransport(), createValidator());
+ * const entries = await sources.models();
+ */
+export function sourcesOver(transport: Transport, validator: Validator) {
+  async function fetchData(request: SourceRequest): Promise<unknown[]> {
+    const response = await transport.get(request);
+    return parseDataArray(response.key, response.body);
+  }
+
+  return {
+    transport: transport.name,
+    validator,
+    /** Every entry of the models list, validated. One entry per (slug, variant). */
+    async models() {
+      const request = { path: MODELS_PATH, params: {} };
+      const entries = await validator.validate(ModelEntrySchema, await fetchData(request), { source: "models", params: {} });
+      // A slug repeats once per variant; the same (slug, variant) twice is a duplicate key.
+      const seen = new Set<string>();
+      const unique: OrModelEntry[] = [];
+      for (const [index, entry] of entries.entries()) {
+        const key = `${entry.slug}\u0000${entry.variant ?? ""}`;
+        if (seen.has(key)) {
+          const variant = entry.variant ?? "no active variant";
+          await validator.report(entry, { source: "models", params: {}, index, summary: `duplicate entry for slug ${entry.slug} (${variant}); the first one is kept` });
+          continue;
+        }
+        seen.add(key);
+        unique.push(entry);
+      }
+      return unique;
+    },
+    /** Every endpoint of one model variant, validated and keyed by the request. */
+    async endpoints(variant: VariantRequest) {
+      const params = { permaslug: variant.permaslug, variant: variant.variant };
+      const records = await validator.validate(EndpointRecordSchema, await fetchData({ path: ENDPOINTS_PATH, params }), {
+        source: "endpoints",
+        params,
+      });
+      // One row per (variant, endpoint id): a second record under the same id in one list is
+      // reported, and the first one wins, so the row cannot flap between the two.
+      const seen = new Set<string>();
+      const endpoints = [];
+      for (const [index, record] of records.entries()) {
+        if (seen.has(record.id)) {
+          await validator.report(record, { source: "endpoints", params, index, summary: `duplicate endpoint id ${record.id} in one response` });
+          continue;
+        }
+        seen.add(record.id);
+        endpoints.push(toEndpoint(record, variant));
+      }
+      return endpoints;
+    },
+  };
+}
+
+
+/** The same type as `Sources` (`ReturnType<typeof createSources>`), named here for Convex-side code. */
+export type CatalogueSources = ReturnType<typeof sourcesOver>;
