@@ -41,6 +41,8 @@ export default defineSchema({
     }),
     /** Why the run failed, when it did. */
     error: v.optional(v.string()),
+    /** For a `skipped` run: the run that held the lease. */
+    skipped_for: v.optional(v.id("snapshot_runs")),
     metrics: v.optional(vRunMetrics),
     /** Per-kind outcome of the database writer (or the dry run), for the dashboard card. */
     report: v.optional(
@@ -56,6 +58,17 @@ export default defineSchema({
     .index("by_ok_and_snapshot_at", ["ok", "snapshot_at"])
     .index("by_ended_at", ["ended_at"])
     .index("by_status_and_started_at", ["status", "started_at"]),
+
+  /**
+   * The run lease: at most one row, name "snapshot", held by the run in progress until
+   * `expires_at`. Taken by `snapshot_runs.start` (or taken over when expired), released by
+   * `snapshot_runs.complete`. Read only by those two mutations.
+   */
+  snapshot_lease: defineTable({
+    name: v.string(),
+    run_id: v.id("snapshot_runs"),
+    expires_at: v.number(),
+  }).index("by_name", ["name"]),
 
   /**
    * Validation failures, de-duplicated: one row per (source, SHA-256 of the bad item's canonical

@@ -9,13 +9,43 @@ import schema from "./schema";
 
 const runFields = schema.tables.snapshot_runs.validator.fields;
 
+const LEASE_NAME = "snapshot";
+
+/**
+ * Opens a run and takes the run lease, in one transaction. When another run holds a live lease,
+ * the new run is recorded `skipped` with the holder's id and nothing else happens. An expired
+ * lease (its run crashed or was stopped) is taken over.
+ */
 export const start = internalMutation({
-  args: { snapshot_at: v.number(), started_at: v.number(), config: runFields.config },
-  returns: v.id("snapshot_runs"),
-  handler: async (ctx, args) => ctx.db.insert("snapshot_runs", { ...args, status: "running" }),
+  args: { snapshot_at: v.number(), started_at: v.number(), config: runFields.config, lease_ms: v.number() },
+  returns: v.object({
+    run_id: v.id("snapshot_runs"),
+    skipped_for: v.union(v.id("snapshot_runs"), v.null()),
+    took_over_from: v.union(v.id("snapshot_runs"), v.null()),
+  }),
+  handler: async (ctx, { lease_ms, ...run }) => {
+    const lease = await ctx.db.query("snapshot_lease").withIndex("by_name", (q) => q.eq("name", LEASE_NAME)).unique();
+    if (lease && lease.expires_at > run.started_at) {
+      const run_id = await ctx.db.insert("snapshot_runs", {
+        ...run,
+        status: "skipped",
+        ok: false,
+        health: `skipped: run ${lease.run_id} holds the lease until ${new Date(lease.expires_at).toISOString()}`,
+        skipped_for: lease.run_id,
+        ended_at: run.started_at,
+        duration_ms: 0,
+      });
+      return { run_id, skipped_for: lease.run_id, took_over_from: null };
+    }
+    const run_id = await ctx.db.insert("snapshot_runs", { ...run, status: "running" });
+    const expires_at = run.started_at + lease_ms;
+    if (lease) await ctx.db.replace(lease._id, { name: LEASE_NAME, run_id, expires_at });
+    else await ctx.db.insert("snapshot_lease", { name: LEASE_NAME, run_id, expires_at });
+    return { run_id, skipped_for: null, took_over_from: lease?.run_id ?? null };
+  },
 });
 
-/** The one patch that closes a run: outcome, health, duration and metrics together. */
+/** The one patch that closes a run: outcome, health, duration and metrics together; releases the lease. */
 export const complete = internalMutation({
   args: {
     run_id: v.id("snapshot_runs"),
@@ -32,6 +62,8 @@ export const complete = internalMutation({
     const run = await ctx.db.get(run_id);
     if (!run) throw new Error(`snapshot_runs.complete: no run ${run_id}`);
     await ctx.db.patch(run_id, { ...result, duration_ms: result.ended_at - run.started_at });
+    const lease = await ctx.db.query("snapshot_lease").withIndex("by_name", (q) => q.eq("name", LEASE_NAME)).unique();
+    if (lease?.run_id === run_id) await ctx.db.delete(lease._id);
     return null;
   },
 });

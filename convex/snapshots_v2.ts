@@ -7,7 +7,7 @@
  */
 import { v } from "convex/values";
 import { internalAction, query } from "./_generated/server";
-import { parseRunDemoArgs, runSnapshot } from "./lib/runSnapshot";
+import { LEASE_MS, parseRunDemoArgs, runSnapshot } from "./lib/runSnapshot";
 import { vSnapshotReport as vReport } from "./lib/validators";
 
 export const runDemo = internalAction({
@@ -40,8 +40,8 @@ export const run = internalAction({
   handler: (ctx) => runSnapshot(ctx, { output: "convex" }),
 });
 
-/** Convex stops an action after 10 minutes; a run still `running` past this is presumed dead. */
-export const STALE_AFTER_MS = 11 * 60_000;
+/** Convex stops an action after 10 minutes; a run still `running` past its lease is presumed dead. */
+export const STALE_AFTER_MS = LEASE_MS;
 
 const vKindCard = v.object({ processed: v.number(), updated: v.number() });
 

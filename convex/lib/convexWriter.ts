@@ -8,14 +8,14 @@
  * nothing. `finish` flushes the rest and marks removals unavailable, also in batches of 100.
  * Must not touch: the pipeline's order of work, or any table but the two entity tables.
  */
-import * as R from "remeda";
 import { internal } from "../_generated/api";
 import type { ActionCtx } from "../_generated/server";
 import { endpointKey, type OrEndpoint, type OrModel } from "../../src/openrouter/schemas";
 import { createChangeTracker, type EntityState } from "../../src/pipeline/changeTracker";
 import type { StoredEntity } from "../../src/pipeline/decide";
 import type { MetricsSink, OutputHandler, PipelineResult } from "../../src/pipeline/types";
-import { MAX_BATCH_ROWS } from "./entityRows";
+import { MAX_BATCH_BYTES, MAX_BATCH_ROWS } from "./entityRows";
+import { chunkByBudget } from "../../src/lib/chunkByBudget";
 
 const STATE_PAGE_SIZE = 1000;
 
@@ -57,8 +57,8 @@ export class ConvexWriter implements OutputHandler {
   /** What is stored, once `init` has run. A DryRunWriter in the same run can share it. */
   readonly state = new ConvexState();
   private readonly tracker = createChangeTracker(this.state);
-  private readonly modelRows: ModelRow[] = [];
-  private readonly endpointRows: EndpointRow[] = [];
+  private readonly modelRows: Sized<ModelRow>[] = [];
+  private readonly endpointRows: Sized<EndpointRow>[] = [];
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -80,13 +80,20 @@ export class ConvexWriter implements OutputHandler {
   async write(result: PipelineResult) {
     const change = await this.tracker.track(result);
     if (!change || change.decision === "stable") return;
-    if (change.kind === "model") {
-      this.modelRows.push({ value: change.value, content_hash: change.content_hash });
-      if (this.modelRows.length >= MAX_BATCH_ROWS) await this.applyModels(this.modelRows.splice(0, MAX_BATCH_ROWS), []);
-    } else {
-      this.endpointRows.push({ value: change.value, content_hash: change.content_hash });
-      if (this.endpointRows.length >= MAX_BATCH_ROWS) await this.applyEndpoints(this.endpointRows.splice(0, MAX_BATCH_ROWS), []);
-    }
+    const row = { value: change.value, content_hash: change.content_hash };
+    if (change.kind === "model") await this.buffer(this.modelRows, { row: row as ModelRow, bytes: change.bytes }, (rows) => this.applyModels(rows, []));
+    else await this.buffer(this.endpointRows, { row: row as EndpointRow, bytes: change.bytes }, (rows) => this.applyEndpoints(rows, []));
+  }
+
+  /**
+   * Adds a row to a table's buffer, flushing first when it would overflow the byte budget, and
+   * after when it holds 100 rows: small rows go 100 to a mutation, large ones fewer.
+   */
+  private async buffer<Row>(buffer: Sized<Row>[], item: Sized<Row>, apply: (rows: Row[]) => Promise<unknown>) {
+    const bytes = buffer.reduce((sum, entry) => sum + entry.bytes, 0);
+    if (buffer.length > 0 && bytes + item.bytes > MAX_BATCH_BYTES) await apply(buffer.splice(0).map((entry) => entry.row));
+    buffer.push(item);
+    if (buffer.length >= MAX_BATCH_ROWS) await apply(buffer.splice(0).map((entry) => entry.row));
   }
 
   /** Mutations run one after another, even when writes arrive from concurrent fetches. */
@@ -123,11 +130,19 @@ export class ConvexWriter implements OutputHandler {
   async finish() {
     const removals = this.tracker.removals({ maxUnavailableShare: this.options.maxUnavailableShare });
     this.withheld = removals.withheld;
-    const endpointKeys = removals.endpoints.map(({ model_permaslug, variant, endpoint_id }) => ({ model_permaslug, variant, endpoint_id }));
-    for (const chunk of R.chunk([...this.modelRows.splice(0), ...removals.models], MAX_BATCH_ROWS)) {
-      await this.applyModels(chunk.filter((item): item is ModelRow => typeof item !== "string"), chunk.filter((item): item is string => typeof item === "string"));
+    const budget = { maxItems: MAX_BATCH_ROWS, maxBytes: MAX_BATCH_BYTES };
+    const modelItems = [...this.modelRows.splice(0), ...removals.models.map((slug) => ({ slug, bytes: KEY_BYTES }))];
+    for (const chunk of chunkByBudget(modelItems, budget, (item) => item.bytes)) {
+      await this.applyModels(
+        chunk.flatMap((item) => ("row" in item ? [item.row] : [])),
+        chunk.flatMap((item) => ("slug" in item ? [item.slug] : [])),
+      );
     }
-    for (const chunk of R.chunk([...this.endpointRows.splice(0).map((row) => ({ row })), ...endpointKeys.map((key) => ({ key }))], MAX_BATCH_ROWS)) {
+    const endpointItems = [
+      ...this.endpointRows.splice(0),
+      ...removals.endpoints.map(({ model_permaslug, variant, endpoint_id }) => ({ key: { model_permaslug, variant, endpoint_id }, bytes: KEY_BYTES })),
+    ];
+    for (const chunk of chunkByBudget(endpointItems, budget, (item) => item.bytes)) {
       await this.applyEndpoints(
         chunk.flatMap((item) => ("row" in item ? [item.row] : [])),
         chunk.flatMap((item) => ("key" in item ? [item.key] : [])),
@@ -139,6 +154,9 @@ export class ConvexWriter implements OutputHandler {
 }
 
 type ModelRow = { value: OrModel; content_hash: string };
+type Sized<Row> = { row: Row; bytes: number };
+/** What one key of a removal weighs in a batch, generously. */
+const KEY_BYTES = 512;
 type EndpointRow = { value: OrEndpoint; content_hash: string };
 type EndpointKey = Pick<OrEndpoint, "model_permaslug" | "variant" | "endpoint_id">;
 

@@ -13,6 +13,11 @@ import type { MutationCtx } from "../_generated/server";
 
 /** Rows per batch mutation: 100 reads + 100 writes of a few KB each, far inside one transaction's limits. */
 export const MAX_BATCH_ROWS = 100;
+/**
+ * Bytes of rows per batch mutation: a quarter of the 16 MiB Convex allows per call's arguments
+ * and per transaction's writes, so a batch of large rows stays well inside both.
+ */
+export const MAX_BATCH_BYTES = 4 * 1024 * 1024;
 
 type EntityTable = "or_models" | "or_endpoints";
 

@@ -45,6 +45,8 @@ export const DEFAULT_MAX_CONCURRENCY = 8;
 export const DEFAULT_MAX_UNAVAILABLE_SHARE = 0.2;
 /** Fetching must be over by then: Convex stops an action at 10 minutes, and writes need time too. */
 export const RUN_BUDGET_MS = 8 * 60_000;
+/** A lease outlives any action (10 minutes), so only a dead run's lease ever expires. */
+export const LEASE_MS = 11 * 60_000;
 export const MAX_CONCURRENCY_LIMIT = 64;
 const HOUR_MS = 3_600_000;
 const DRY_RUN_LOG_LINES = 50;
@@ -110,11 +112,18 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
   // A replay stands for the hour it replays, so its rows get the original timestamps.
   const replayed = args.replay_from ? await ctx.runQuery(internal.snapshot_runs.get, { run_id: args.replay_from }) : null;
   const snapshot_at = args.snapshot_at ?? replayed?.snapshot_at ?? currentHour(started_at);
-  const run_id = await ctx.runMutation(internal.snapshot_runs.start, {
+  const config = { output, source, replay_from: args.replay_from, maxConcurrency };
+  const { run_id, skipped_for, took_over_from } = await ctx.runMutation(internal.snapshot_runs.start, {
     snapshot_at,
     started_at,
-    config: { output, source, replay_from: args.replay_from, maxConcurrency },
+    config,
+    lease_ms: LEASE_MS,
   });
+  if (skipped_for) {
+    console.log(`snapshot ${run_id} skipped: run ${skipped_for} holds the lease`);
+    return skippedReport({ run_id, skipped_for, snapshot_at, source, output, started_at });
+  }
+  if (took_over_from) console.warn(`snapshot ${run_id} took over the expired lease of run ${took_over_from}`);
   const metrics = createMetricsSink(ctx, run_id);
   metrics.emit({ t: "pipeline_started", name: RUN_PIPELINE, ts: started_at });
 
@@ -127,7 +136,18 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
   try {
     const transport = args.replay_from
       ? await createArchiveTransport(ctx, args.replay_from)
-      : archiving(createRemoteTransport({ ...args.remote, deadlineAt: started_at + RUN_BUDGET_MS }), archiver);
+      : archiving(
+          createRemoteTransport({
+            ...args.remote,
+            deadlineAt: started_at + RUN_BUDGET_MS,
+            onAttempt: (attempt) => {
+              if (attempt.outcome === "ok") return;
+              const next = attempt.willRetry ? `retrying in ${attempt.delayMs} ms` : "giving up";
+              metrics.emit({ t: "error", source: "fetch", message: `${attempt.key}: attempt ${attempt.attempt} ${attempt.outcome}; ${next}` });
+            },
+          }),
+          archiver,
+        );
     const sources = sourcesOver(transport, createValidator());
 
     const handlers: OutputHandler[] = [];
@@ -204,6 +224,32 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
 }
 
 const HEALTHY = "healthy";
+
+function skippedReport(run: {
+  run_id: Id<"snapshot_runs">;
+  skipped_for: Id<"snapshot_runs">;
+  snapshot_at: number;
+  source: "remote" | "archive";
+  output: SnapshotOutput;
+  started_at: number;
+}): SnapshotReport {
+  const none = { total: 0, ...ZERO_COUNTS };
+  return {
+    run_id: run.run_id,
+    status: "skipped",
+    ok: false,
+    health: `skipped: run ${run.skipped_for} holds the lease`,
+    snapshot_at: run.snapshot_at,
+    source: run.source,
+    output: run.output,
+    models: none,
+    endpoints: none,
+    issues: 0,
+    mutations: 0,
+    archived: 0,
+    duration_ms: Date.now() - run.started_at,
+  };
+}
 
 function archiving(transport: Transport, archiver: ConvexArchiver | null): Transport {
   return archiver ? withArchival(transport, archiver.archive) : transport;

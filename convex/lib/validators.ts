@@ -135,7 +135,7 @@ export const vKindReport = v.object({ total: v.number(), insert: v.number(), upd
 /** What `snapshots_v2.runDemo` and `run` return: a compact account of one run. */
 export const vSnapshotReport = v.object({
   run_id: v.id("snapshot_runs"),
-  status: v.union(v.literal("ok"), v.literal("failed")),
+  status: v.union(v.literal("ok"), v.literal("failed"), v.literal("skipped")),
   ok: v.boolean(),
   health: v.string(),
   snapshot_at: v.number(),

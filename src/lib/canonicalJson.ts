@@ -44,6 +44,12 @@ export async function sha256Hex(data: string | Uint8Array): Promise<string> {
 }
 
 /** The fingerprint stored on every entity row: SHA-256 hex of its canonical JSON. */
-export function contentHash(value: unknown): Promise<string> {
-  return sha256Hex(canonicalJson(value));
+export async function contentHash(value: unknown): Promise<string> {
+  return (await contentFingerprint(value)).content_hash;
+}
+
+/** The row fingerprint and the UTF-8 size of the canonical JSON it was taken over, in one encoding. */
+export async function contentFingerprint(value: unknown): Promise<{ content_hash: string; bytes: number }> {
+  const bytes = new TextEncoder().encode(canonicalJson(value));
+  return { content_hash: await sha256Hex(bytes), bytes: bytes.byteLength };
 }

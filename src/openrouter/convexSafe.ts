@@ -11,6 +11,12 @@ import { z } from "zod";
 /** Convex's own limits (docs: production/state/limits). */
 export const CONVEX_MAX_ARRAY_LENGTH = 8192;
 export const CONVEX_MAX_NESTED_KEY_LENGTH = 1024;
+/**
+ * Largest entity we store: Convex allows 1 MiB per document, and the row adds bookkeeping fields.
+ * Measured as the UTF-8 size of the entity's canonical JSON, which tracks Convex's own size closely.
+ */
+export const MAX_ENTITY_BYTES = 900 * 1024;
+
 /** Depth budget for a free-form value: it sits two or three levels inside a document of max depth 16. */
 export const FREE_FORM_MAX_DEPTH = 12;
 

@@ -8,7 +8,7 @@
  * and its endpoints, and a run with zero models removes nothing.
  */
 import { endpointKey, variantKey, type OrEndpoint, type OrModel } from "../openrouter/schemas";
-import { contentHash } from "../lib/canonicalJson";
+import { contentFingerprint } from "../lib/canonicalJson";
 import { decide, type Decision, type StoredEntity } from "./decide";
 import type { PipelineResult, WriterCounts } from "./types";
 
@@ -22,8 +22,8 @@ export interface EntityState {
 }
 
 export type TrackedChange =
-  | { kind: "model"; key: string; decision: Decision; value: OrModel; content_hash: string }
-  | { kind: "endpoint"; key: string; decision: Decision; value: OrEndpoint; content_hash: string };
+  | { kind: "model"; key: string; decision: Decision; value: OrModel; content_hash: string; bytes: number }
+  | { kind: "endpoint"; key: string; decision: Decision; value: OrEndpoint; content_hash: string; bytes: number };
 
 export function createChangeTracker(state: EntityState) {
   const seenModels = new Set<string>();
@@ -54,18 +54,18 @@ export function createChangeTracker(state: EntityState) {
         const key = result.value.slug;
         if (seenModels.has(key)) return null;
         seenModels.add(key);
-        const content_hash = await contentHash(result.value);
+        const { content_hash, bytes } = await contentFingerprint(result.value);
         const decision = decide(content_hash, state.model(key));
         count("model", decision);
-        return { kind: "model", key, decision, value: result.value, content_hash };
+        return { kind: "model", key, decision, value: result.value, content_hash, bytes };
       }
       const key = endpointKey(result.value);
       if (seenEndpoints.has(key)) return null;
       seenEndpoints.add(key);
-      const content_hash = await contentHash(result.value);
+      const { content_hash, bytes } = await contentFingerprint(result.value);
       const decision = decide(content_hash, state.endpoint(key));
       count("endpoint", decision);
-      return { kind: "endpoint", key, decision, value: result.value, content_hash };
+      return { kind: "endpoint", key, decision, value: result.value, content_hash, bytes };
     },
     /**
      * Stored, available rows that this run shows to be gone upstream. Call once, at the end.

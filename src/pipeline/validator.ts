@@ -44,10 +44,14 @@ function itemKeyOf(raw: unknown): string | null {
 
 export type Validator = ReturnType<typeof createValidator>;
 
+/** A valid item, with its position in the response and the raw item it came from. */
+export type Validated<T> = { value: T; index: number; raw: unknown };
+
 /**
  * @example
  * const validator = createValidator();
  * const models = await validator.validate(ModelEntrySchema, raw.data, { source: "models", params: {} });
+ * // → [{ value, index, raw }] for each valid item
  * validator.issues(); // every failure so far
  */
 export function createValidator() {
@@ -57,13 +61,13 @@ export function createValidator() {
       schema: Schema,
       items: readonly unknown[],
       at: { source: string; params: RequestParams },
-    ): Promise<z.output<Schema>[]> {
-      const valid: z.output<Schema>[] = [];
+    ): Promise<Validated<z.output<Schema>>[]> {
+      const valid: Validated<z.output<Schema>>[] = [];
       for (let index = 0; index < items.length; index++) {
         const raw = items[index];
         const parsed = schema.safeParse(raw);
         if (parsed.success) {
-          valid.push(parsed.data);
+          valid.push({ value: parsed.data, index, raw });
           continue;
         }
         collected.push({

@@ -8,9 +8,11 @@
  * config.
  */
 import type { Validator } from "../pipeline/validator";
-import { EndpointRecordSchema, ModelEntrySchema, toEndpoint, type OrModelEntry, type VariantRequest } from "../openrouter/schemas";
+import { EndpointRecordSchema, ModelEntrySchema, toEndpoint, type OrEndpoint, type OrModelEntry, type VariantRequest } from "../openrouter/schemas";
 import { ENDPOINTS_PATH, MODELS_PATH, type SourceRequest } from "./requestKey";
 import { TransportError, type Transport } from "./transport";
+import { canonicalJson } from "../lib/canonicalJson";
+import { MAX_ENTITY_BYTES } from "../openrouter/convexSafe";
 
 /** A body that arrived but cannot be used as a whole (not JSON, or not `{ data: [...] }`). */
 export class SourceError extends TransportError {}
@@ -39,6 +41,17 @@ function parseDataArray(key: string, body: string): unknown[] {
  * const entries = await sources.models();
  */
 export function sourcesOver(transport: Transport, validator: Validator) {
+  /** A record Convex could not store as one document is reported, never written. */
+  async function reportIfTooLarge(entity: object, raw: unknown, at: { source: string; params: Record<string, string>; index: number }): Promise<boolean> {
+    const json = canonicalJson(entity);
+    // UTF-8 takes at most 3 bytes per UTF-16 unit: most records are cleared without encoding.
+    if (json.length * 3 <= MAX_ENTITY_BYTES) return false;
+    const bytes = new TextEncoder().encode(json).byteLength;
+    if (bytes <= MAX_ENTITY_BYTES) return false;
+    await validator.report(raw, { ...at, summary: `record of ${bytes} bytes exceeds the ${MAX_ENTITY_BYTES}-byte limit for one stored row` });
+    return true;
+  }
+
   async function fetchData(request: SourceRequest): Promise<unknown[]> {
     const response = await transport.get(request);
     return parseDataArray(response.key, response.body);
@@ -50,18 +63,20 @@ export function sourcesOver(transport: Transport, validator: Validator) {
     /** Every entry of the models list, validated. One entry per (slug, variant). */
     async models() {
       const request = { path: MODELS_PATH, params: {} };
-      const entries = await validator.validate(ModelEntrySchema, await fetchData(request), { source: "models", params: {} });
+      const at = { source: "models", params: {} };
+      const entries = await validator.validate(ModelEntrySchema, await fetchData(request), at);
       // A slug repeats once per variant; the same (slug, variant) twice is a duplicate key.
       const seen = new Set<string>();
       const unique: OrModelEntry[] = [];
-      for (const [index, entry] of entries.entries()) {
+      for (const { value: entry, index, raw } of entries) {
         const key = `${entry.slug}\u0000${entry.variant ?? ""}`;
         if (seen.has(key)) {
           const variant = entry.variant ?? "no active variant";
-          await validator.report(entry, { source: "models", params: {}, index, summary: `duplicate entry for slug ${entry.slug} (${variant}); the first one is kept` });
+          await validator.report(raw, { ...at, index, summary: `duplicate entry for slug ${entry.slug} (${variant}); the first one is kept` });
           continue;
         }
         seen.add(key);
+        if (await reportIfTooLarge(entry, raw, { ...at, index })) continue;
         unique.push(entry);
       }
       return unique;
@@ -69,21 +84,21 @@ export function sourcesOver(transport: Transport, validator: Validator) {
     /** Every endpoint of one model variant, validated and keyed by the request. */
     async endpoints(variant: VariantRequest) {
       const params = { permaslug: variant.permaslug, variant: variant.variant };
-      const records = await validator.validate(EndpointRecordSchema, await fetchData({ path: ENDPOINTS_PATH, params }), {
-        source: "endpoints",
-        params,
-      });
+      const at = { source: "endpoints", params };
+      const records = await validator.validate(EndpointRecordSchema, await fetchData({ path: ENDPOINTS_PATH, params }), at);
       // One row per (variant, endpoint id): a second record under the same id in one list is
       // reported, and the first one wins, so the row cannot flap between the two.
       const seen = new Set<string>();
-      const endpoints = [];
-      for (const [index, record] of records.entries()) {
+      const endpoints: OrEndpoint[] = [];
+      for (const { value: record, index, raw } of records) {
         if (seen.has(record.id)) {
-          await validator.report(record, { source: "endpoints", params, index, summary: `duplicate endpoint id ${record.id} in one response` });
+          await validator.report(raw, { ...at, index, summary: `duplicate endpoint id ${record.id} in one response; the first one is kept` });
           continue;
         }
         seen.add(record.id);
-        endpoints.push(toEndpoint(record, variant));
+        const endpoint = toEndpoint(record, variant);
+        if (await reportIfTooLarge(endpoint, raw, { ...at, index })) continue;
+        endpoints.push(endpoint);
       }
       return endpoints;
     },
