@@ -8,6 +8,7 @@
  *   npm run snapshot -- --live                        # fetch OpenRouter itself
  *   npm run snapshot -- --json                        # one JSON line per run
  *   npm run snapshot -- --output dry-run              # what would be written, nothing stored
+ *   npm run snapshot -- --faults "500@*" --json       # inject faults (grammar: tests/support/fakeOpenRouter.ts)
  *
  * The embedded runtime keeps nothing after the command ends. Node-only.
  */
@@ -15,7 +16,7 @@ import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { internal } from "../convex/_generated/api";
 import type { SnapshotReport } from "../convex/lib/runSnapshot";
-import { startFakeOpenRouter, type FakeOpenRouter } from "../tests/support/fakeOpenRouter";
+import { parseFaultSpec, startFakeOpenRouter, type FakeOpenRouter } from "../tests/support/fakeOpenRouter";
 import { createEmbeddedConvex, tableCounts } from "./lib/embeddedConvex";
 
 const GOLDEN = "tests/golden/recording-2025-05-20.json";
@@ -33,6 +34,7 @@ const { values } = parseArgs({
     json: { type: "boolean", default: false },
     output: { type: "string", default: "convex" },
     maxConcurrency: { type: "string" },
+    faults: { type: "string" },
   },
 });
 
@@ -40,6 +42,15 @@ const output = values.output as (typeof OUTPUTS)[number];
 if (!OUTPUTS.includes(output)) fail(`--output must be one of ${OUTPUTS.join(", ")}, got ${values.output}`);
 const maxConcurrency = values.maxConcurrency === undefined ? undefined : Number(values.maxConcurrency);
 if (values.live && values.recording) fail("--live and --recording exclude each other");
+if (values.live && values.faults) fail("--faults needs the loopback server, not --live");
+let faultOptions: ReturnType<typeof parseFaultSpec> = {};
+try {
+  faultOptions = values.faults ? parseFaultSpec(values.faults) : {};
+} catch (error) {
+  fail(`--faults: ${error instanceof Error ? error.message : String(error)}`);
+}
+// Faulted runs retry quickly, so a matrix of faults finishes in seconds rather than minutes.
+const remote = values.faults ? { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 500, timeoutMs: 5_000 } : undefined;
 
 function loadRecording(path: string): Record<string, unknown> {
   try {
@@ -56,7 +67,7 @@ const plan: (string | null)[] = values.live ? [null] : (values.recording ?? [GOL
 let current: Record<string, unknown> = {};
 let server: FakeOpenRouter | null = null;
 if (!values.live) {
-  server = await startFakeOpenRouter({ recording: () => current });
+  server = await startFakeOpenRouter({ recording: () => current, ...faultOptions });
   process.env.OPENROUTER_BASE_URL = server.url;
 } else {
   // The real OpenRouter, or whatever OPENROUTER_BASE_URL already names.
@@ -71,7 +82,7 @@ try {
     if (path) current = loadRecording(path);
     // Successive recordings stand for successive hours, the last one for the current hour.
     const snapshot_at = currentHour - (plan.length - 1 - index) * HOUR_MS;
-    const report: SnapshotReport = await t.action(internal.snapshots_v2.runDemo, { output, maxConcurrency, snapshot_at });
+    const report: SnapshotReport = await t.action(internal.snapshots_v2.runDemo, { output, maxConcurrency, snapshot_at, remote });
     const tables = await tableCounts(t);
     const run = await t.run(async (ctx) => ctx.db.get(report.run_id));
     const line = {
