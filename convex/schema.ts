@@ -97,11 +97,59 @@ export default defineSchema({
     snapshot_at: v.number(),
     type: v.union(v.literal("models"), v.literal("endpoints")),
     params: v.string(),
+    /** The blob's storage id: shared by every archive of the same body (see `archive_blobs`). */
     storage_id: v.id("_storage"),
     sha256: v.string(),
     size: v.number(),
     compressed_size: v.number(),
+    /** A change point: the body differs from the previous archive of the same request. */
+    changed: v.boolean(),
   })
     .index("by_run_id", ["run_id"])
-    .index("by_type_and_params_and_snapshot_at", ["type", "params", "snapshot_at"]),
+    .index("by_type_and_params_and_snapshot_at", ["type", "params", "snapshot_at"])
+    .index("by_snapshot_at", ["snapshot_at"]),
+
+  /**
+   * One row per distinct archived body (content-addressed by the raw body's SHA-256), with the
+   * number of `snapshot_archives` rows that point at it. Written by `archive.recordBatch` (refs
+   * up) and `archive.compactPage` (refs down; the blob and its file go at zero). Read by the
+   * archiver's pre-load (`archive.recentBlobs`).
+   */
+  archive_blobs: defineTable({
+    sha256: v.string(),
+    storage_id: v.id("_storage"),
+    size: v.number(),
+    compressed_size: v.number(),
+    ref_count: v.number(),
+    last_referenced_at: v.number(),
+  })
+    .index("by_sha256", ["sha256"])
+    .index("by_last_referenced_at", ["last_referenced_at"]),
+
+  /** Running totals of the archive, one row: kept by `archive.recordBatch` and `compactPage`, read by `archive.storageStats`. */
+  archive_totals: defineTable({
+    name: v.string(),
+    rows: v.number(),
+    blobs: v.number(),
+    /** Compressed bytes in file storage, each blob once. */
+    stored_bytes: v.number(),
+    /** Compressed bytes as if every archive row had its own blob. */
+    logical_bytes: v.number(),
+  }).index("by_name", ["name"]),
+
+  /** One row per compaction walk. Written by `archive.compact` and each `archive.compactPage`. Read by `archive.lastCompaction`. */
+  archive_compactions: defineTable({
+    started_at: v.number(),
+    /** The time the policy is applied at (usually when the walk started). */
+    now: v.number(),
+    policy: v.object({ hourlyForDays: v.number(), dailyForDays: v.number() }),
+    status: v.union(v.literal("running"), v.literal("done")),
+    pages: v.number(),
+    rows_examined: v.number(),
+    rows_deleted: v.number(),
+    blobs_deleted: v.number(),
+    bytes_reclaimed: v.number(),
+    ended_at: v.optional(v.number()),
+    duration_ms: v.optional(v.number()),
+  }).index("by_started_at", ["started_at"]),
 });

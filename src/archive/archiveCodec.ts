@@ -1,18 +1,22 @@
 /**
- * How a raw response body is stored in an archive: gzip (fflate, pure JS, because Convex's
- * default runtime has no CompressionStream), fingerprinted with the SHA-256 hex of the raw body.
+ * How a raw response body is stored in an archive: fingerprinted with the SHA-256 hex of the raw
+ * body, then gzip-compressed (fflate, pure JS, because Convex's default runtime has no
+ * CompressionStream). Hashing comes first so that a body already stored is never compressed again.
  *
  * Owns: encoding and decoding only. Where the bytes go is the archiver's business.
  */
 import { gunzipSync, gzipSync } from "fflate";
 import { sha256Hex } from "../lib/canonicalJson";
 
-export type EncodedArchive = { gzipped: Uint8Array; sha256: string; size: number; compressed_size: number };
+export type HashedBody = { bytes: Uint8Array; sha256: string; size: number };
 
-export async function encodeArchive(body: string): Promise<EncodedArchive> {
-  const raw = new TextEncoder().encode(body);
-  const gzipped = gzipSync(raw, { level: 6 });
-  return { gzipped, sha256: await sha256Hex(raw), size: raw.byteLength, compressed_size: gzipped.byteLength };
+export async function hashBody(body: string): Promise<HashedBody> {
+  const bytes = new TextEncoder().encode(body);
+  return { bytes, sha256: await sha256Hex(bytes), size: bytes.byteLength };
+}
+
+export function compressBody(bytes: Uint8Array): Uint8Array {
+  return gzipSync(bytes, { level: 6 });
 }
 
 export function decodeArchive(gzipped: Uint8Array): string {
