@@ -14,7 +14,7 @@
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
-import { internal } from "../convex/_generated/api";
+import { api, internal } from "../convex/_generated/api";
 import type { SnapshotReport } from "../convex/lib/runSnapshot";
 import { parseFaultSpec, startFakeOpenRouter, type FakeOpenRouter } from "../tests/support/fakeOpenRouter";
 import { createEmbeddedConvex, tableCounts } from "./lib/embeddedConvex";
@@ -52,6 +52,10 @@ try {
 // Faulted runs retry quickly, so a matrix of faults finishes in seconds rather than minutes.
 const remote = values.faults ? { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 500, timeoutMs: 5_000 } : undefined;
 
+function sharePercent(archive: { stored_bytes: number; logical_bytes: number }): string {
+  return archive.logical_bytes === 0 ? "0%" : `${Math.round((1 - archive.stored_bytes / archive.logical_bytes) * 100)}%`;
+}
+
 function loadRecording(path: string): Record<string, unknown> {
   try {
     return JSON.parse(readFileSync(path, "utf8"));
@@ -85,6 +89,7 @@ try {
     const report: SnapshotReport = await t.action(internal.snapshots_v2.runDemo, { output, maxConcurrency, snapshot_at, remote });
     const tables = await tableCounts(t);
     const run = await t.run(async (ctx) => ctx.db.get(report.run_id));
+    const archive = await t.query(api.archive.storageStats, {});
     const line = {
       run: index + 1,
       ok: report.ok,
@@ -98,6 +103,7 @@ try {
       mutations: report.mutations,
       duration_ms: report.duration_ms,
       tables,
+      archive,
       ...(report.error ? { error: report.error } : {}),
     };
     if (values.json) {
@@ -114,6 +120,7 @@ try {
         `  issues ${report.issues}, entity mutations ${report.mutations}, archived responses ${report.archived}`,
         `  metrics (snapshot_runs.metrics): ${JSON.stringify(run?.metrics ?? {})}`,
         `  tables after the run: or_models ${tables.or_models}, or_endpoints ${tables.or_endpoints}, snapshot_archives ${tables.snapshot_archives}`,
+        `  archive: ${archive.rows} rows, ${archive.blobs} blobs, ${archive.stored_bytes} bytes stored of ${archive.logical_bytes} logical (${sharePercent(archive)} saved by sharing blobs)`,
         ...(report.error ? [`  error: ${report.error}`] : []),
         "",
       ].join("\n"),

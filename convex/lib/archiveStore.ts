@@ -95,7 +95,13 @@ export async function recordArchiveRows(ctx: MutationCtx, rows: ArchiveRowInput[
 
 export type CompactionPageResult = { examined: number; deleted: number; blobs_deleted: number; bytes_reclaimed: number; isDone: boolean; continueCursor: string };
 
-/** One page of the compaction walk: archives older than the hourly tier, oldest first. */
+/**
+ * One page of the compaction walk: archives older than the hourly tier, oldest first.
+ *
+ * The facts a verdict needs are read once per request key per page, not once per row: the key's
+ * newest archive, and the archive just before the page (for first-of-day). Within the page, rows
+ * come in time order, so "first of its day" follows from the previous row of the same key.
+ */
 export async function compactArchivePage(
   ctx: MutationCtx,
   args: { policy: RetentionPolicy; now: number; cursor: string | null; pageSize: number },
@@ -107,20 +113,29 @@ export async function compactArchivePage(
     .paginate({ numItems: args.pageSize, cursor: args.cursor });
   const result = { examined: 0, deleted: 0, blobs_deleted: 0, bytes_reclaimed: 0 };
   let logicalFreed = 0;
+  const keys = new Map<string, { newestAt: number; previousAt: number | null }>();
+  for (const row of page.page) {
+    const key = `${row.type}?${row.params}`;
+    if (keys.has(key)) continue;
+    const newest = await ctx.db
+      .query("snapshot_archives")
+      .withIndex("by_type_and_params_and_snapshot_at", (q) => q.eq("type", row.type).eq("params", row.params))
+      .order("desc")
+      .first();
+    const previous = await ctx.db
+      .query("snapshot_archives")
+      .withIndex("by_type_and_params_and_snapshot_at", (q) => q.eq("type", row.type).eq("params", row.params).lt("snapshot_at", row.snapshot_at))
+      .order("desc")
+      .first();
+    keys.set(key, { newestAt: newest?.snapshot_at ?? row.snapshot_at, previousAt: previous?.snapshot_at ?? null });
+  }
   for (const row of page.page) {
     result.examined++;
-    const newer = await ctx.db
-      .query("snapshot_archives")
-      .withIndex("by_type_and_params_and_snapshot_at", (q) => q.eq("type", row.type).eq("params", row.params).gt("snapshot_at", row.snapshot_at))
-      .first();
-    const earlierSameDay = await ctx.db
-      .query("snapshot_archives")
-      .withIndex("by_type_and_params_and_snapshot_at", (q) =>
-        q.eq("type", row.type).eq("params", row.params).gte("snapshot_at", utcDayStart(row.snapshot_at)).lt("snapshot_at", row.snapshot_at),
-      )
-      .first();
+    const facts = keys.get(`${row.type}?${row.params}`)!;
+    const isFirstOfDay = facts.previousAt === null || utcDayStart(facts.previousAt) !== utcDayStart(row.snapshot_at);
+    facts.previousAt = row.snapshot_at;
     const verdict = retentionVerdict(
-      { snapshot_at: row.snapshot_at, changed: row.changed, isNewestOfKey: newer === null, isFirstOfDay: earlierSameDay === null },
+      { snapshot_at: row.snapshot_at, changed: row.changed, isNewestOfKey: row.snapshot_at >= facts.newestAt, isFirstOfDay },
       args.policy,
       args.now,
     );
