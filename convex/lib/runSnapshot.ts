@@ -39,6 +39,8 @@ export type RunSnapshotArgs = {
   remote?: Partial<RetryConfig>;
   /** A run that would mark more than this share of a table unavailable marks nothing and is unhealthy. */
   maxUnavailableShare?: number;
+  /** Archive what a remote run fetches (default). Off only where archives are beside the point, e.g. the benchmark. */
+  archive?: boolean;
 };
 
 export const DEFAULT_MAX_CONCURRENCY = 8;
@@ -128,7 +130,7 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
   metrics.emit({ t: "pipeline_started", name: RUN_PIPELINE, ts: started_at });
 
   // Only runs that write archive what they fetched: a dry run stores nothing.
-  const archiver = source === "remote" && output !== "dry-run" ? createConvexArchiver(ctx, { run_id, snapshot_at }) : null;
+  const archiver = source === "remote" && output !== "dry-run" && args.archive !== false ? createConvexArchiver(ctx, { run_id, snapshot_at }) : null;
   let convexWriter: ConvexWriter | null = null;
   let dryRunWriter: DryRunWriter | null = null;
   let counts: StandardCounts | null = null;

@@ -14,7 +14,7 @@ import schema from "../../convex/schema";
 const CONVEX_DIR = fileURLToPath(new URL("../../convex/", import.meta.url));
 
 /** `./convex/<file>.ts` → lazy import, the shape convex-test expects from `import.meta.glob`. */
-function convexModules(): Record<string, () => Promise<unknown>> {
+export function convexModules(): Record<string, () => Promise<unknown>> {
   const modules: Record<string, () => Promise<unknown>> = {};
   const walk = (dir: string) => {
     for (const entry of readdirSync(dir, { withFileTypes: true })) {

@@ -1,0 +1,37 @@
+/**
+ * The v1-style baseline, bench only: the pipeline this module replaces, modelled on the same
+ * embedded runtime, fake server and data as v2. Endpoint lists are fetched one at a time, and
+ * every entity gets its own upsert mutation that rewrites `snapshot_at`, changed or not.
+ */
+import { makeFunctionReference } from "convex/server";
+import type { GenericActionCtx, GenericDataModel } from "convex/server";
+import { consolidateVariants, variantRequests } from "../src/pipeline/consolidateVariants";
+import { createValidator } from "../src/pipeline/validator";
+import { endpointKey } from "../src/openrouter/schemas";
+import { sourcesOver } from "../src/sources/catalogueSources";
+import { createRemoteTransport } from "../src/sources/remoteTransport";
+
+const upsert = makeFunctionReference<"mutation">("bench_v1:upsert");
+
+export async function runBaseline(ctx: GenericActionCtx<GenericDataModel>, options: { snapshot_at: number; baseUrl: string }) {
+  const sources = sourcesOver(createRemoteTransport({ baseUrl: options.baseUrl, maxBodyBytes: 64 * 1024 * 1024 }), createValidator());
+  const models = consolidateVariants(await sources.models());
+  let mutations = 0;
+  for (const model of models) {
+    await ctx.runMutation(upsert, { table: "v1_models", key: model.slug, content: model, snapshot_at: options.snapshot_at });
+    mutations++;
+  }
+  for (const request of variantRequests(models)) {
+    let endpoints;
+    try {
+      endpoints = await sources.endpoints(request);
+    } catch {
+      continue;
+    }
+    for (const endpoint of endpoints) {
+      await ctx.runMutation(upsert, { table: "v1_endpoints", key: endpointKey(endpoint), content: endpoint, snapshot_at: options.snapshot_at });
+      mutations++;
+    }
+  }
+  return { mutations, models: models.length };
+}

@@ -1,0 +1,355 @@
+/**
+ * `npm run bench`: why this design exists, measured. v2 (this module) against a v1-style baseline
+ * (bench/baseline.ts) on the same embedded Convex runtime (transaction limits on), loopback fake
+ * server and data, side by side in one process, medians over repeats.
+ *
+ *   npm run bench                      # the full table; also written to bench/results.md
+ *   npm run bench -- --quick --json    # golden, k = 1, one repeat, maxConcurrency 8, heap-cap search
+ *
+ * Figures:
+ * - unchanged re-run and 1%-changed run: entity documents written (counted by diffing the tables),
+ *   runMutation calls that wrote entities (counted at the action ctx), wall time;
+ * - fetch phase with 50 ms of latency per request, against ⌈variants / maxConcurrency⌉ × 50 ms;
+ * - normalize phase: CPU ms for transform + consolidate + decide per 1,000 entities;
+ * - peak heap of one run's action-side code, and the largest k that completes under a 64 MiB cap
+ *   (bench/heapProbe.ts in a child process);
+ * - whether every run completed under Convex's transaction limits.
+ * Archival is off in the side-by-side runs (v1 did not archive); it is on in the heap probe.
+ * Bench only: never shipped in the module.
+ */
+import { spawn } from "node:child_process";
+import { writeFileSync } from "node:fs";
+import { cpus, totalmem } from "node:os";
+import { fileURLToPath } from "node:url";
+import { parseArgs } from "node:util";
+import { performance } from "node:perf_hooks";
+import { build } from "esbuild";
+import { getFunctionName, type FunctionReference } from "convex/server";
+import type { ActionCtx } from "../convex/_generated/server";
+import { runSnapshot } from "../convex/lib/runSnapshot";
+import { MemoryState } from "../src/outputs/memoryState";
+import { createChangeTracker } from "../src/pipeline/changeTracker";
+import { consolidateVariants, variantRequests } from "../src/pipeline/consolidateVariants";
+import { createProcessContext } from "../src/pipeline/processContext";
+import { standard } from "../src/pipeline/standard";
+import type { OutputHandler, PipelineResult } from "../src/pipeline/types";
+import { createValidator } from "../src/pipeline/validator";
+import { sourcesOver } from "../src/sources/catalogueSources";
+import { createRemoteTransport } from "../src/sources/remoteTransport";
+import { createRecordingTransport } from "../src/sources/transport";
+import { startFakeOpenRouter } from "../tests/support/fakeOpenRouter";
+import { loadGolden } from "../tests/support/recording";
+import { runBaseline } from "./baseline";
+import { createBenchConvex, type BenchConvex } from "./benchRuntime";
+import { nextHourRecording, scaleRecording, type Recording } from "./syntheticCatalogue";
+
+const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, json: { type: "boolean", default: false } } });
+const QUICK = values.quick;
+const KS = QUICK ? [1] : [1, 3, 10];
+/** k = 10 runs once: convex-test scans a whole table per index query, so one run there takes minutes. */
+const repeatsFor = (k: number) => (QUICK ? 1 : k >= 10 ? 1 : 5);
+const CONCURRENCIES = QUICK ? [8] : [1, 4, 8, 16];
+const LATENCY_MS = 50;
+const HOUR = 3_600_000;
+const T0 = Date.UTC(2025, 4, 20, 12);
+const HEAP_CAP_MB = 64;
+const ENTITY_MUTATIONS = new Set(["or_models:applyBatch", "or_endpoints:applyBatch", "bench_v1:upsert"]);
+
+const log = (line: string) => process.stderr.write(`${line}\n`);
+const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];
+const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** digits;
+
+type RunFigures = { writes: number; mutations: number; wall_ms: number; ok: boolean; error?: string };
+
+/** Documents in the given tables, by id → JSON, to count what a run wrote. */
+async function readTables(t: BenchConvex, tables: string[]): Promise<Map<string, string>> {
+  const pairs: [string, string][] = await t.run(async (ctx) => {
+    const out: [string, string][] = [];
+    for (const table of tables) {
+      const docs: { _id: string }[] = await ctx.db.query(table as "or_models").collect();
+      for (const doc of docs) out.push([doc._id, JSON.stringify(doc)]);
+    }
+    return out;
+  });
+  return new Map(pairs);
+}
+
+function written(before: Map<string, string>, after: Map<string, string>): number {
+  let count = 0;
+  for (const [id, doc] of after) if (before.get(id) !== doc) count++;
+  return count;
+}
+
+type Pipeline = "v2" | "baseline";
+const TABLES: Record<Pipeline, string[]> = { v2: ["or_models", "or_endpoints"], baseline: ["v1_models", "v1_endpoints"] };
+
+/** One run of either pipeline, with its entity mutations counted at the ctx and its writes by diff. */
+async function measuredRun(t: BenchConvex, pipeline: Pipeline, snapshot_at: number, baseUrl: string): Promise<RunFigures> {
+  const before = await readTables(t, TABLES[pipeline]);
+  const started = performance.now();
+  const { mutations, ok, error } = await t.action(async (ctx) => {
+    let count = 0;
+    const counting = {
+      ...ctx,
+      runMutation: (reference: FunctionReference<"mutation">, args: Record<string, unknown>) => {
+        if (ENTITY_MUTATIONS.has(getFunctionName(reference))) count++;
+        return ctx.runMutation(reference, args);
+      },
+    } as unknown as ActionCtx;
+    if (pipeline === "v2") {
+      const report = await runSnapshot(counting, { snapshot_at, archive: false, remote: { maxBodyBytes: 64 * 1024 * 1024 } });
+      return { mutations: count, ok: report.status === "ok", error: report.error };
+    }
+    await runBaseline(counting as never, { snapshot_at, baseUrl });
+    return { mutations: count, ok: true, error: undefined };
+  });
+  const wall_ms = performance.now() - started;
+  return { writes: written(before, await readTables(t, TABLES[pipeline])), mutations, wall_ms, ok, ...(error ? { error } : {}) };
+}
+
+type Scenario = { writes: number; mutations: number; wall_ms: number };
+type PipelineResult2 = { unchanged: Scenario; change1pct: Scenario; limitsOk: boolean; limitErrors: string[] };
+
+/** Populates a fresh backend, then times `repeats` unchanged re-runs and `repeats` 1%-changed runs. */
+async function measurePipeline(pipeline: Pipeline, recording: Recording, changed: Recording, repeats: number): Promise<PipelineResult2> {
+  const current = { value: recording };
+  const server = await startFakeOpenRouter({ recording: () => current.value });
+  process.env.OPENROUTER_BASE_URL = server.url;
+  const t = createBenchConvex();
+  const errors: string[] = [];
+  const note = (run: RunFigures, what: string) => {
+    if (!run.ok) errors.push(`${what}: ${run.error ?? "failed"}`);
+    return run;
+  };
+  try {
+    let hour = 0;
+    note(await measuredRun(t, pipeline, T0 + hour++ * HOUR, server.url), "first run");
+    const unchanged: RunFigures[] = [];
+    for (let i = 0; i < repeats; i++) unchanged.push(note(await measuredRun(t, pipeline, T0 + hour++ * HOUR, server.url), "unchanged re-run"));
+    // Alternate between the two recordings: each run changes exactly the same records.
+    const withChange: RunFigures[] = [];
+    for (let i = 0; i < repeats; i++) {
+      current.value = i % 2 === 0 ? changed : recording;
+      withChange.push(note(await measuredRun(t, pipeline, T0 + hour++ * HOUR, server.url), "1% changed run"));
+    }
+    const summarize = (runs: RunFigures[]): Scenario => ({
+      writes: median(runs.map((r) => r.writes)),
+      mutations: median(runs.map((r) => r.mutations)),
+      wall_ms: round(median(runs.map((r) => r.wall_ms)), 0),
+    });
+    return { unchanged: summarize(unchanged), change1pct: summarize(withChange), limitsOk: errors.length === 0, limitErrors: errors };
+  } catch (error) {
+    const message = error instanceof Error ? error.message : String(error);
+    return { unchanged: { writes: NaN, mutations: NaN, wall_ms: NaN }, change1pct: { writes: NaN, mutations: NaN, wall_ms: NaN }, limitsOk: false, limitErrors: [message] };
+  } finally {
+    await server.close();
+    delete process.env.OPENROUTER_BASE_URL;
+  }
+}
+
+/** Wall time of the endpoint-fetch phase: from the last model written to the last result. */
+async function measureFetchPhase(recording: Recording, maxConcurrency: number, repeats: number) {
+  const server = await startFakeOpenRouter({ recording, latencyMs: LATENCY_MS });
+  const variants = variantRequests(consolidateVariants(await sourcesOver(createRecordingTransport(recording), createValidator()).models())).length;
+  const walls: number[] = [];
+  try {
+    for (let i = 0; i < repeats; i++) {
+      let phaseStart = 0;
+      let phaseEnd = 0;
+      const timing: OutputHandler = {
+        name: "timing",
+        async write(result: PipelineResult) {
+          if (result.kind === "model") phaseStart = performance.now();
+          else phaseEnd = performance.now();
+        },
+      };
+      const sources = sourcesOver(createRemoteTransport({ baseUrl: server.url, maxBodyBytes: 64 * 1024 * 1024 }), createValidator());
+      await standard(createProcessContext({ config: { run_id: "bench", snapshot_at: T0, maxConcurrency }, sources, outputs: [timing] }));
+      walls.push(phaseEnd - phaseStart);
+    }
+  } finally {
+    await server.close();
+  }
+  const ideal_ms = Math.ceil(variants / maxConcurrency) * LATENCY_MS;
+  return { maxConcurrency, variants, wall_ms: round(median(walls), 0), ideal_ms, ratio: round(median(walls) / ideal_ms, 2) };
+}
+
+/** CPU ms for transform + consolidate + decide, per 1,000 entities, against a state that already holds them. */
+async function measureNormalize(recording: Recording, repeats: number) {
+  const state = new MemoryState();
+  const perThousand: number[] = [];
+  let entities = 0;
+  for (let i = 0; i <= repeats; i++) {
+    const transport = createRecordingTransport(recording);
+    const cpu = process.cpuUsage();
+    const sources = sourcesOver(transport, createValidator());
+    const models = consolidateVariants(await sources.models());
+    const tracker = createChangeTracker(state);
+    entities = 0;
+    for (const model of models) {
+      const change = await tracker.track({ kind: "model", value: model });
+      if (change && i === 0) state.models.set(change.key, { value: model, content_hash: change.content_hash, unavailable_at: null });
+      entities++;
+    }
+    for (const request of variantRequests(models)) {
+      for (const endpoint of await sources.endpoints(request)) {
+        const change = await tracker.track({ kind: "endpoint", value: endpoint });
+        if (change && i === 0) state.endpoints.set(change.key, { value: endpoint, content_hash: change.content_hash, unavailable_at: null });
+        entities++;
+      }
+    }
+    const used = process.cpuUsage(cpu);
+    // The first pass fills the state; the timed passes decide against it, as an hourly run does.
+    if (i > 0) perThousand.push((used.user + used.system) / 1000 / (entities / 1000));
+  }
+  return { entities, cpu_ms_per_1000: round(median(perThousand), 1) };
+}
+
+const PROBE = fileURLToPath(new URL("../node_modules/.cache/openrouter-snapshots/heapProbe.mjs", import.meta.url));
+
+async function buildProbe() {
+  await build({ entryPoints: [fileURLToPath(new URL("./heapProbe.ts", import.meta.url))], bundle: true, platform: "node", format: "esm", outfile: PROBE, logLevel: "error" });
+}
+
+/** One probe run in a child process, optionally with the heap capped. */
+async function probe(recording: Recording, capMb: number | null): Promise<{ ok: boolean; peakHeapBytes: number; error?: string }> {
+  const server = await startFakeOpenRouter({ recording });
+  try {
+    const args = [...(capMb ? [`--max-old-space-size=${capMb}`] : []), PROBE, server.url];
+    const output = await new Promise<{ stdout: string; code: number | null; signal: string | null }>((resolve) => {
+      const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "ignore"] });
+      let stdout = "";
+      child.stdout.on("data", (chunk) => (stdout += chunk));
+      child.on("close", (code, signal) => resolve({ stdout, code, signal }));
+    });
+    const line = output.stdout.trim().split("\n").pop();
+    if (output.code !== 0 || !line) return { ok: false, peakHeapBytes: 0, error: `child exited ${output.code ?? output.signal} (heap exhausted)` };
+    return JSON.parse(line);
+  } finally {
+    await server.close();
+  }
+}
+
+/** The largest k whose run completes under the cap: double until it fails, then bisect. */
+async function heapCapMaxK(golden: Recording): Promise<{ maxK: number; firstFailingK: number | null }> {
+  let good = 0;
+  let bad: number | null = null;
+  for (let k = 1; k <= 64 && bad === null; k *= 2) {
+    if ((await probe(scaleRecording(golden, k), HEAP_CAP_MB)).ok) good = k;
+    else bad = k;
+    log(`  heap cap ${HEAP_CAP_MB} MiB: k=${k} ${bad === k ? "fails" : "completes"}`);
+  }
+  while (bad !== null && bad - good > 1) {
+    const k = Math.floor((good + bad) / 2);
+    if ((await probe(scaleRecording(golden, k), HEAP_CAP_MB)).ok) good = k;
+    else bad = k;
+    log(`  heap cap ${HEAP_CAP_MB} MiB: k=${k} ${bad === k ? "fails" : "completes"}`);
+  }
+  return { maxK: good, firstFailingK: bad };
+}
+
+// ---------------------------------------------------------------------------------------------
+
+const started = performance.now();
+const golden = loadGolden();
+const console_log = console.log;
+const console_warn = console.warn;
+console.log = () => undefined; // the runs' own Convex log lines
+console.warn = () => undefined;
+await buildProbe();
+
+const rows: {
+  k: number;
+  repeats: number;
+  changed: number;
+  v2: PipelineResult2;
+  baseline: PipelineResult2;
+  normalize: { entities: number; cpu_ms_per_1000: number };
+  peakHeapMb: number;
+}[] = [];
+for (const k of KS) {
+  const recording = k === 1 ? golden : scaleRecording(golden, k);
+  const next = nextHourRecording(recording, 0.01, 7);
+  const repeats = repeatsFor(k);
+  log(`k=${k}: ${next.total} records, ${next.changed} changed in the 1% run, ${repeats} repeat(s)`);
+  const v2 = await measurePipeline("v2", recording, next.recording, repeats);
+  log(`  v2 done`);
+  const baseline = await measurePipeline("baseline", recording, next.recording, repeats);
+  log(`  baseline done`);
+  const normalize = await measureNormalize(recording, QUICK ? 1 : 3);
+  const heap = await probe(recording, null);
+  rows.push({ k, repeats, changed: next.changed, v2, baseline, normalize, peakHeapMb: round(heap.peakHeapBytes / 2 ** 20, 1) });
+}
+log("fetch phase");
+const fetchRows: Awaited<ReturnType<typeof measureFetchPhase>>[] = [];
+for (const maxConcurrency of CONCURRENCIES) fetchRows.push(await measureFetchPhase(golden, maxConcurrency, QUICK ? 1 : 3));
+log("heap cap search");
+const cap = await heapCapMaxK(golden);
+console.log = console_log;
+console.warn = console_warn;
+const elapsedS = round((performance.now() - started) / 1000, 0);
+
+if (values.json) {
+  const k1 = rows[0];
+  const f8 = fetchRows.find((f) => f.maxConcurrency === 8)!;
+  console.log(
+    JSON.stringify({
+      unchanged: { v2: pick(k1.v2.unchanged), baseline: pick(k1.baseline.unchanged) },
+      change1pct: { changed: k1.changed, v2: pick(k1.v2.change1pct), baseline: pick(k1.baseline.change1pct) },
+      fetch: { maxConcurrency: 8, wall_ms: f8.wall_ms, ideal_ms: f8.ideal_ms },
+      heapCapMaxK: cap.maxK,
+    }),
+  );
+} else {
+  const table = renderTable();
+  console.log(table);
+  if (!QUICK) {
+    const machine = `${cpus().length} × ${cpus()[0]?.model ?? "unknown CPU"}, ${round(totalmem() / 2 ** 30, 0)} GiB, Node ${process.version}, ${new Date().toISOString().slice(0, 10)}`;
+    writeFileSync(
+      fileURLToPath(new URL("./results.md", import.meta.url)),
+      `# Benchmark results\n\nProduced by \`npm run bench\` in ${elapsedS} s on: ${machine}.\n\n${table}\n`,
+    );
+  }
+}
+
+function pick(s: Scenario) {
+  return { writes: s.writes, mutations: s.mutations };
+}
+
+function ratio(a: number, b: number): string {
+  if (!Number.isFinite(a) || !Number.isFinite(b)) return "–";
+  if (b === 0) return a === 0 ? "–" : "∞";
+  return `${round(a / b, 3)}`;
+}
+
+function renderTable(): string {
+  const out: string[] = [];
+  out.push("## Writes, mutations and wall time (median of repeats)", "");
+  out.push("| k | scenario | ideal writes / mutations | v2 writes | baseline writes | ratio | v2 mutations | baseline mutations | ratio | v2 ms | baseline ms | ratio |");
+  out.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+  for (const row of rows) {
+    for (const [name, key, ideal] of [
+      ["unchanged re-run", "unchanged", "0 / 0"],
+      [`1% changed (${row.changed} records)`, "change1pct", `${row.changed} / ${Math.ceil(row.changed / 100)}`],
+    ] as const) {
+      const v2 = row.v2[key];
+      const base = row.baseline[key];
+      out.push(
+        `| ${row.k} | ${name}${row.repeats === 1 ? " ¹" : ""} | ${ideal} | ${v2.writes} | ${base.writes} | ${ratio(v2.writes, base.writes)} | ${v2.mutations} | ${base.mutations} | ${ratio(v2.mutations, base.mutations)} | ${v2.wall_ms} | ${base.wall_ms} | ${ratio(v2.wall_ms, base.wall_ms)} |`,
+      );
+    }
+  }
+  out.push("", "¹ one repeat: at k = 10 each convex-test run takes minutes (it scans a whole table per index query), so the 15-minute budget allows one.", "");
+  out.push("## Fetch phase (golden recording, 50 ms latency per request)", "");
+  out.push("| maxConcurrency | variants | wall ms | ideal ⌈variants / maxConcurrency⌉ × 50 ms | wall / ideal |", "| --- | --- | --- | --- | --- |");
+  for (const f of fetchRows) out.push(`| ${f.maxConcurrency} | ${f.variants} | ${f.wall_ms} | ${f.ideal_ms} | ${f.ratio} |`);
+  out.push("", "The baseline fetches one list at a time: its fetch phase is the maxConcurrency 1 row.", "");
+  out.push("## Normalize, memory and Convex limits", "");
+  out.push("| k | entities | normalize CPU ms / 1,000 entities | peak heap of one run (MiB) | v2 within transaction limits | baseline within transaction limits |", "| --- | --- | --- | --- | --- | --- |");
+  for (const row of rows) {
+    const limits = (p: PipelineResult2) => (p.limitsOk ? "yes" : `no: ${p.limitErrors.join("; ").slice(0, 200)}`);
+    out.push(`| ${row.k} | ${row.normalize.entities} | ${row.normalize.cpu_ms_per_1000} | ${row.peakHeapMb} | ${limits(row.v2)} | ${limits(row.baseline)} |`);
+  }
+  out.push("", `Largest k that completes with the V8 heap capped at ${HEAP_CAP_MB} MiB (node --max-old-space-size=${HEAP_CAP_MB}, child process): **${cap.maxK}**${cap.firstFailingK ? ` (k = ${cap.firstFailingK} does not)` : ""}.`);
+  return out.join("\n");
+}

@@ -1,0 +1,60 @@
+/**
+ * Bench only: one run of the real action-side code (`runSnapshot`: fetch, archive, validate,
+ * consolidate, decide, batch) in a process of its own, so its V8 heap can be capped the way a
+ * Convex action's 64 MiB is. The database is not in this process, as it is not in an action:
+ * a stand-in ctx answers the queries with an empty table and serialises each mutation's
+ * arguments, as Convex would, then drops them. Prints one JSON line.
+ *
+ *   node --max-old-space-size=64 heapProbe.mjs <baseUrl>
+ */
+import { getFunctionName, type FunctionReference } from "convex/server";
+import type { ActionCtx } from "../convex/_generated/server";
+import { runSnapshot } from "../convex/lib/runSnapshot";
+
+const baseUrl = process.argv[2];
+let peak = 0;
+const sample = () => {
+  peak = Math.max(peak, process.memoryUsage().heapUsed);
+};
+const sampler = setInterval(sample, 1);
+
+function functionName(reference: unknown): string {
+  return getFunctionName(reference as FunctionReference<"query" | "mutation">);
+}
+
+let serialisedBytes = 0;
+const ctx = {
+  async runQuery(reference: unknown) {
+    sample();
+    return functionName(reference).endsWith("recentBlobs") ? [] : { page: [], isDone: true, continueCursor: "" };
+  },
+  async runMutation(reference: unknown, args: unknown) {
+    serialisedBytes += JSON.stringify(args).length;
+    sample();
+    const name = functionName(reference);
+    if (name.endsWith("snapshot_runs:start")) return { run_id: "run", skipped_for: null, took_over_from: null };
+    if (name.endsWith("applyBatch")) return { inserted: 0, updated: 0, unchanged: 0, marked: 0 };
+    return null;
+  },
+  storage: {
+    async store() {
+      sample();
+      return "storage";
+    },
+  },
+} as unknown as ActionCtx;
+
+process.env.OPENROUTER_BASE_URL = baseUrl;
+console.log = () => undefined;
+console.warn = () => undefined;
+try {
+  const report = await runSnapshot(ctx, { snapshot_at: 0, remote: { maxBodyBytes: 256 * 1024 * 1024 } });
+  sample();
+  clearInterval(sampler);
+  process.stdout.write(
+    `${JSON.stringify({ ok: report.status === "ok", status: report.status, error: report.error, peakHeapBytes: peak, models: report.models.total, endpoints: report.endpoints.total, serialisedBytes })}\n`,
+  );
+} catch (error) {
+  clearInterval(sampler);
+  process.stdout.write(`${JSON.stringify({ ok: false, error: error instanceof Error ? error.message : String(error), peakHeapBytes: peak })}\n`);
+}
