@@ -179,8 +179,10 @@ async function measureNormalize(recording: Recording, repeats: number) {
   const state = new MemoryState();
   const perThousand: number[] = [];
   let entities = 0;
+  // Bodies as the transport delivers them: serialising the recording is not part of the phase.
+  const bodies = Object.fromEntries(Object.entries(recording).map(([key, body]) => [key, JSON.stringify(body)]));
   for (let i = 0; i <= repeats; i++) {
-    const transport = createRecordingTransport(recording);
+    const transport = createRecordingTransport(bodies);
     const cpu = process.cpuUsage();
     const sources = sourcesOver(transport, createValidator());
     const models = consolidateVariants(await sources.models());

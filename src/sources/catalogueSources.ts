@@ -19,10 +19,23 @@ export class SourceError extends TransportError {}
 
 const PREVIEW_CHARS = 80;
 
-function parseDataArray(key: string, body: string): unknown[] {
+/**
+ * Each models-list entry embeds a full copy of one endpoint record (provider info, data policy,
+ * the model again…), of which the pipeline needs only `id` and `variant`: that endpoint is
+ * fetched and validated from its own list. Pruning it while parsing keeps the parsed list several
+ * times smaller, which is what bounds an action's memory on a large catalogue. A bad entry's
+ * fingerprint is therefore taken over the entry with its endpoint pruned.
+ */
+function pruneEmbeddedEndpoint(this: unknown, key: string, value: unknown): unknown {
+  if (key !== "endpoint" || value === null || typeof value !== "object" || Array.isArray(value)) return value;
+  const { id, variant } = value as { id?: unknown; variant?: unknown };
+  return { id, variant };
+}
+
+function parseDataArray(key: string, body: string, reviver?: (this: unknown, key: string, value: unknown) => unknown): unknown[] {
   let parsed: unknown;
   try {
-    parsed = JSON.parse(body);
+    parsed = JSON.parse(body, reviver);
   } catch {
     const preview = body.slice(0, PREVIEW_CHARS).replace(/\s+/g, " ");
     throw new SourceError(key, `body is not JSON (${body.length} bytes, starts ${JSON.stringify(preview)})`);
@@ -52,9 +65,9 @@ export function sourcesOver(transport: Transport, validator: Validator) {
     return true;
   }
 
-  async function fetchData(request: SourceRequest): Promise<unknown[]> {
+  async function fetchData(request: SourceRequest, reviver?: (this: unknown, key: string, value: unknown) => unknown): Promise<unknown[]> {
     const response = await transport.get(request);
-    return parseDataArray(response.key, response.body);
+    return parseDataArray(response.key, response.body, reviver);
   }
 
   return {
@@ -64,7 +77,7 @@ export function sourcesOver(transport: Transport, validator: Validator) {
     async models() {
       const request = { path: MODELS_PATH, params: {} };
       const at = { source: "models", params: {} };
-      const entries = await validator.validate(ModelEntrySchema, await fetchData(request), at);
+      const entries = await validator.validate(ModelEntrySchema, await fetchData(request, pruneEmbeddedEndpoint), at);
       // A slug repeats once per variant; the same (slug, variant) twice is a duplicate key.
       const seen = new Set<string>();
       const unique: OrModelEntry[] = [];
