@@ -53,7 +53,7 @@ const LATENCY_MS = 50;
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2025, 4, 20, 12);
 const HEAP_CAP_MB = 64;
-const ENTITY_MUTATIONS = new Set(["or_models:applyBatch", "or_endpoints:applyBatch", "bench_v1:upsert"]);
+const ENTITY_MUTATIONS = new Set(["entities:applyBatch", "bench_v1:upsert"]);
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
 const median = (xs: number[]) => [...xs].sort((a, b) => a - b)[Math.floor((xs.length - 1) / 2)];

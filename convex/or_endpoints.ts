@@ -4,47 +4,19 @@
  * read-only queries.
  */
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
-import { v, type Infer } from "convex/values";
-import { internalMutation, internalQuery, query, type MutationCtx } from "./_generated/server";
-import { assertBatchSize, markRowUnavailable, tally, upsertEntityRow, type UpsertOutcome } from "./lib/entityRows";
-import { vEndpointKey, vEndpointWrite } from "./lib/validators";
+import { v } from "convex/values";
+import { internalMutation, internalQuery, query } from "./_generated/server";
+import { findEndpoint, upsertEntityRow } from "./lib/entityRows";
+import { vEndpointWrite } from "./lib/validators";
 import schema from "./schema";
 
 const vEndpointDoc = v.object({ _id: v.id("or_endpoints"), _creationTime: v.number(), ...schema.tables.or_endpoints.validator.fields });
 
-const vOutcomes = v.object({ inserted: v.number(), updated: v.number(), unchanged: v.number(), marked: v.number() });
-
-function findEndpoint(ctx: MutationCtx, key: Infer<typeof vEndpointKey>) {
-  return ctx.db
-    .query("or_endpoints")
-    .withIndex("by_model_permaslug_and_variant_and_endpoint_id", (q) =>
-      q.eq("model_permaslug", key.model_permaslug).eq("variant", key.variant).eq("endpoint_id", key.endpoint_id),
-    )
-    .unique();
-}
-
-/** One row. Prefer `applyBatch` from actions. */
+/** One row. Prefer `entities.applyBatch` from actions. */
 export const upsert = internalMutation({
   args: { row: vEndpointWrite, snapshot_at: v.number() },
   returns: v.union(v.literal("inserted"), v.literal("updated"), v.literal("unchanged")),
   handler: async (ctx, { row, snapshot_at }) => upsertEntityRow(ctx, "or_endpoints", await findEndpoint(ctx, row.value), row, snapshot_at),
-});
-
-/**
- * One batch of a run's changes to `or_endpoints`: rows to insert or update, and rows to mark
- * unavailable, at most 100 items in all, in one transaction.
- */
-export const applyBatch = internalMutation({
-  args: { rows: v.array(vEndpointWrite), unavailable: v.array(vEndpointKey), snapshot_at: v.number(), unavailable_at: v.number() },
-  returns: vOutcomes,
-  handler: async (ctx, { rows, unavailable, snapshot_at, unavailable_at }) => {
-    assertBatchSize("or_endpoints.applyBatch", rows.length + unavailable.length);
-    const outcomes: UpsertOutcome[] = [];
-    for (const row of rows) outcomes.push(await upsertEntityRow(ctx, "or_endpoints", await findEndpoint(ctx, row.value), row, snapshot_at));
-    let marked = 0;
-    for (const key of unavailable) if (await markRowUnavailable(ctx, await findEndpoint(ctx, key), unavailable_at)) marked++;
-    return { ...tally(outcomes), marked };
-  },
 });
 
 /** One page of what the writer needs to decide: key, model slug, fingerprint, availability. */

@@ -12,10 +12,10 @@ import { v } from "convex/values";
 import { vEndpointContent, vEntityBookkeeping, vKindReport, vModelContent, vRunMetrics } from "./lib/validators";
 
 export default defineSchema({
-  /** One row per model slug. Written by `or_models.applyBatch` (the ConvexWriter) and `or_models.upsert`. Read by the writer's pre-load (`loadStatePage`) and the public `or_models.get`/`list`. */
+  /** One row per model slug. Written by `entities.applyBatch` (the ConvexWriter) and `or_models.upsert`. Read by the writer's pre-load (`loadStatePage`) and the public `or_models.get`/`list`. */
   or_models: defineTable({ ...vModelContent.fields, ...vEntityBookkeeping.fields }).index("by_slug", ["slug"]),
 
-  /** One row per upstream endpoint record, keyed (model_permaslug, variant, endpoint_id). Written by `or_endpoints.applyBatch` and `or_endpoints.upsert`. Read by the writer's pre-load and the public `or_endpoints.forModel`/`list`. */
+  /** One row per upstream endpoint record, keyed (model_permaslug, variant, endpoint_id). Written by `entities.applyBatch` and `or_endpoints.upsert`. Read by the writer's pre-load and the public `or_endpoints.forModel`/`list`. */
   or_endpoints: defineTable({ ...vEndpointContent.fields, ...vEntityBookkeeping.fields })
     .index("by_model_permaslug_and_variant_and_endpoint_id", ["model_permaslug", "variant", "endpoint_id"])
     .index("by_model_slug", ["model_slug"]),

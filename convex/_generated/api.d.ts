@@ -15,6 +15,7 @@ import type {
 } from "convex/server";
 import type * as archive from "../archive.js";
 import type * as crons from "../crons.js";
+import type * as entities from "../entities.js";
 import type * as lib_archiveStore from "../lib/archiveStore.js";
 import type * as lib_archiveTransport from "../lib/archiveTransport.js";
 import type * as lib_archiver from "../lib/archiver.js";
@@ -41,6 +42,7 @@ import type * as validation_issues from "../validation_issues.js";
 declare const fullApi: ApiFromModules<{
   archive: typeof archive;
   crons: typeof crons;
+  entities: typeof entities;
   "lib/archiveStore": typeof lib_archiveStore;
   "lib/archiveTransport": typeof lib_archiveTransport;
   "lib/archiver": typeof lib_archiver;

@@ -3,9 +3,10 @@
  *
  * Owns: the run's diff against the database, computed up front in the action. `init` pre-loads
  * each table's keys and fingerprints once, in pages. `write` decides each entity with the shared
- * `decide` (through the change tracker) and buffers inserts and updates per table; every 100
- * buffered rows become one batch mutation, never one mutation per item. A stable entity writes
- * nothing. `finish` flushes the rest and marks removals unavailable, also in batches of 100.
+ * `decide` (through the change tracker) and buffers inserts and updates; every 100 buffered
+ * changes (fewer when rows are large) become one `entities.applyBatch` mutation across both
+ * tables, never one mutation per item. A stable entity writes nothing. `finish` flushes the rest
+ * together with the removals (marked unavailable), in the same batches.
  * Must not touch: the pipeline's order of work, or any table but the two entity tables.
  */
 import { internal } from "../_generated/api";
@@ -57,8 +58,8 @@ export class ConvexWriter implements OutputHandler {
   /** What is stored, once `init` has run. A DryRunWriter in the same run can share it. */
   readonly state = new ConvexState();
   private readonly tracker = createChangeTracker(this.state);
-  private readonly modelRows: Sized<ModelRow>[] = [];
-  private readonly endpointRows: Sized<EndpointRow>[] = [];
+  private pending: BatchItem[] = [];
+  private pendingBytes = 0;
   private chain: Promise<unknown> = Promise.resolve();
 
   constructor(
@@ -81,84 +82,68 @@ export class ConvexWriter implements OutputHandler {
     const change = await this.tracker.track(result);
     if (!change || change.decision === "stable") return;
     const row = { value: change.value, content_hash: change.content_hash };
-    if (change.kind === "model") await this.buffer(this.modelRows, { row: row as ModelRow, bytes: change.bytes }, (rows) => this.applyModels(rows, []));
-    else await this.buffer(this.endpointRows, { row: row as EndpointRow, bytes: change.bytes }, (rows) => this.applyEndpoints(rows, []));
+    const item: BatchItem =
+      change.kind === "model" ? { kind: "model", row: row as ModelRow, bytes: change.bytes } : { kind: "endpoint", row: row as EndpointRow, bytes: change.bytes };
+    // Flush first when the item would overflow the byte budget, and after at 100 items: small
+    // rows go 100 to a mutation, large ones fewer.
+    if (this.pending.length > 0 && this.pendingBytes + item.bytes > MAX_BATCH_BYTES) await this.apply(this.takePending());
+    this.pending.push(item);
+    this.pendingBytes += item.bytes;
+    if (this.pending.length >= MAX_BATCH_ROWS) await this.apply(this.takePending());
   }
 
-  /**
-   * Adds a row to a table's buffer, flushing first when it would overflow the byte budget, and
-   * after when it holds 100 rows: small rows go 100 to a mutation, large ones fewer.
-   */
-  private async buffer<Row>(buffer: Sized<Row>[], item: Sized<Row>, apply: (rows: Row[]) => Promise<unknown>) {
-    const bytes = buffer.reduce((sum, entry) => sum + entry.bytes, 0);
-    if (buffer.length > 0 && bytes + item.bytes > MAX_BATCH_BYTES) await apply(buffer.splice(0).map((entry) => entry.row));
-    buffer.push(item);
-    if (buffer.length >= MAX_BATCH_ROWS) await apply(buffer.splice(0).map((entry) => entry.row));
+  private takePending(): BatchItem[] {
+    this.pendingBytes = 0;
+    return this.pending.splice(0);
   }
 
-  /** Mutations run one after another, even when writes arrive from concurrent fetches. */
-  private enqueue<T>(task: () => Promise<T>): Promise<T> {
-    const next = this.chain.then(task);
+  /** One `entities.applyBatch`; mutations run one after another even when writes arrive concurrently. */
+  private apply(items: BatchItem[]) {
+    this.mutations++;
+    const batch = {
+      models: items.flatMap((item) => (item.kind === "model" ? [item.row] : [])),
+      endpoints: items.flatMap((item) => (item.kind === "endpoint" ? [item.row] : [])),
+      unavailableModels: items.flatMap((item) => (item.kind === "unavailableModel" ? [item.slug] : [])),
+      unavailableEndpoints: items.flatMap((item) => (item.kind === "unavailableEndpoint" ? [item.key] : [])),
+      snapshot_at: this.options.snapshot_at,
+      unavailable_at: this.options.now?.() ?? this.options.snapshot_at,
+    };
+    const next = this.chain.then(() => this.ctx.runMutation(internal.entities.applyBatch, batch));
     this.chain = next.catch(() => undefined);
     return next;
   }
 
-  private applyModels(rows: ModelRow[], unavailable: string[]) {
-    this.mutations++;
-    const { snapshot_at } = this.options;
-    return this.enqueue(() =>
-      this.ctx.runMutation(internal.or_models.applyBatch, { rows, unavailable, snapshot_at, unavailable_at: this.unavailableAt() }),
-    );
-  }
-
-  private applyEndpoints(rows: EndpointRow[], unavailable: EndpointKey[]) {
-    this.mutations++;
-    const { snapshot_at } = this.options;
-    return this.enqueue(() =>
-      this.ctx.runMutation(internal.or_endpoints.applyBatch, { rows, unavailable, snapshot_at, unavailable_at: this.unavailableAt() }),
-    );
-  }
-
-  private unavailableAt() {
-    return this.options.now?.() ?? this.options.snapshot_at;
-  }
-
   /**
-   * The last partial batch of upserts shares its mutations with the removals, so a run with c
-   * changes to a table costs ⌈c/100⌉ mutations on it.
+   * Flushes what is buffered together with the removals, so a run with c changes in all costs
+   * ⌈c/100⌉ mutations (while rows are small).
    */
   async finish() {
     const removals = this.tracker.removals({ maxUnavailableShare: this.options.maxUnavailableShare });
     this.withheld = removals.withheld;
-    const budget = { maxItems: MAX_BATCH_ROWS, maxBytes: MAX_BATCH_BYTES };
-    const modelItems = [...this.modelRows.splice(0), ...removals.models.map((slug) => ({ slug, bytes: KEY_BYTES }))];
-    for (const chunk of chunkByBudget(modelItems, budget, (item) => item.bytes)) {
-      await this.applyModels(
-        chunk.flatMap((item) => ("row" in item ? [item.row] : [])),
-        chunk.flatMap((item) => ("slug" in item ? [item.slug] : [])),
-      );
-    }
-    const endpointItems = [
-      ...this.endpointRows.splice(0),
-      ...removals.endpoints.map(({ model_permaslug, variant, endpoint_id }) => ({ key: { model_permaslug, variant, endpoint_id }, bytes: KEY_BYTES })),
+    const items: BatchItem[] = [
+      ...this.takePending(),
+      ...removals.models.map((slug): BatchItem => ({ kind: "unavailableModel", slug, bytes: KEY_BYTES })),
+      ...removals.endpoints.map(
+        ({ model_permaslug, variant, endpoint_id }): BatchItem => ({ kind: "unavailableEndpoint", key: { model_permaslug, variant, endpoint_id }, bytes: KEY_BYTES }),
+      ),
     ];
-    for (const chunk of chunkByBudget(endpointItems, budget, (item) => item.bytes)) {
-      await this.applyEndpoints(
-        chunk.flatMap((item) => ("row" in item ? [item.row] : [])),
-        chunk.flatMap((item) => ("key" in item ? [item.key] : [])),
-      );
-    }
+    for (const chunk of chunkByBudget(items, { maxItems: MAX_BATCH_ROWS, maxBytes: MAX_BATCH_BYTES }, (item) => item.bytes)) await this.apply(chunk);
     await this.chain;
     this.options.metrics?.emit({ t: "writer_stats", writer: this.name, counts: { ...this.tracker.counts } });
   }
 }
 
 type ModelRow = { value: OrModel; content_hash: string };
-type Sized<Row> = { row: Row; bytes: number };
-/** What one key of a removal weighs in a batch, generously. */
-const KEY_BYTES = 512;
 type EndpointRow = { value: OrEndpoint; content_hash: string };
 type EndpointKey = Pick<OrEndpoint, "model_permaslug" | "variant" | "endpoint_id">;
+/** One buffered change, with what it weighs in a mutation's arguments. */
+type BatchItem =
+  | { kind: "model"; row: ModelRow; bytes: number }
+  | { kind: "endpoint"; row: EndpointRow; bytes: number }
+  | { kind: "unavailableModel"; slug: string; bytes: number }
+  | { kind: "unavailableEndpoint"; key: EndpointKey; bytes: number };
+/** What one key of a removal weighs in a batch, generously. */
+const KEY_BYTES = 512;
 
 /** Fills `state` with every stored row's key, fingerprint and availability, a page at a time. */
 export async function loadConvexState(ctx: ActionCtx, state: ConvexState): Promise<ConvexState> {

@@ -69,4 +69,17 @@ export function tally(outcomes: UpsertOutcome[]) {
   };
 }
 
+export function findModel(ctx: MutationCtx, slug: string) {
+  return ctx.db.query("or_models").withIndex("by_slug", (q) => q.eq("slug", slug)).unique();
+}
+
+export function findEndpoint(ctx: MutationCtx, key: { model_permaslug: string; variant: string; endpoint_id: string }) {
+  return ctx.db
+    .query("or_endpoints")
+    .withIndex("by_model_permaslug_and_variant_and_endpoint_id", (q) =>
+      q.eq("model_permaslug", key.model_permaslug).eq("variant", key.variant).eq("endpoint_id", key.endpoint_id),
+    )
+    .unique();
+}
+
 export type { TableNames };

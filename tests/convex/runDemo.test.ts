@@ -93,10 +93,9 @@ describe("runDemo over the golden recording", () => {
       expect(models.filter((m) => m.unavailable_at !== null).map((m) => m.slug).sort()).toEqual([...removedSlugs].sort());
       expect(endpoints.filter((e) => e.pricing.completion === 0.123)).toHaveLength(150);
       expect(endpoints.filter((e) => e.changed_at === T0 + HOUR && e.unavailable_at === null)).toHaveLength(152);
-      // ⌈155/100⌉ = 2 on or_endpoints, ⌈5/100⌉ = 1 on or_models, counted at the ctx.
-      expect(callsTo(calls, "or_endpoints:applyBatch")).toBe(2);
-      expect(callsTo(calls, "or_models:applyBatch")).toBe(1);
-      expect(report.mutations).toBe(3);
+      // 155 endpoint and 5 model changes: ⌈160/100⌉ = 2 batches in all, so at most ⌈c/100⌉ per table too.
+      expect(callsTo(calls, "entities:applyBatch")).toBe(2);
+      expect(report.mutations).toBe(2);
 
       // Back to the original: the 2 removed models return (cleared), the 2 edited ones revert, and
       // the model that only the edit had is now gone.

@@ -1,0 +1,32 @@
+/**
+ * `entities.applyBatch`: one batch of a run's changes to the catalogue tables, `or_models` and
+ * `or_endpoints` together, in one transaction: rows to insert or update and rows to mark
+ * unavailable, at most 100 items. The ConvexWriter decides every item up front; this only lands
+ * them, so a run with c changes costs ⌈c/100⌉ mutations.
+ */
+import { v } from "convex/values";
+import { internalMutation } from "./_generated/server";
+import { assertBatchSize, findEndpoint, findModel, markRowUnavailable, tally, upsertEntityRow, type UpsertOutcome } from "./lib/entityRows";
+import { vEndpointKey, vEndpointWrite, vModelWrite } from "./lib/validators";
+
+export const applyBatch = internalMutation({
+  args: {
+    models: v.array(vModelWrite),
+    endpoints: v.array(vEndpointWrite),
+    unavailableModels: v.array(v.string()),
+    unavailableEndpoints: v.array(vEndpointKey),
+    snapshot_at: v.number(),
+    unavailable_at: v.number(),
+  },
+  returns: v.object({ inserted: v.number(), updated: v.number(), unchanged: v.number(), marked: v.number() }),
+  handler: async (ctx, { models, endpoints, unavailableModels, unavailableEndpoints, snapshot_at, unavailable_at }) => {
+    assertBatchSize("entities.applyBatch", models.length + endpoints.length + unavailableModels.length + unavailableEndpoints.length);
+    const outcomes: UpsertOutcome[] = [];
+    for (const row of models) outcomes.push(await upsertEntityRow(ctx, "or_models", await findModel(ctx, row.value.slug), row, snapshot_at));
+    for (const row of endpoints) outcomes.push(await upsertEntityRow(ctx, "or_endpoints", await findEndpoint(ctx, row.value), row, snapshot_at));
+    let marked = 0;
+    for (const slug of unavailableModels) if (await markRowUnavailable(ctx, await findModel(ctx, slug), unavailable_at)) marked++;
+    for (const key of unavailableEndpoints) if (await markRowUnavailable(ctx, await findEndpoint(ctx, key), unavailable_at)) marked++;
+    return { ...tally(outcomes), marked };
+  },
+});
