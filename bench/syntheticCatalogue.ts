@@ -14,6 +14,7 @@
  * Must not touch: I/O, Convex, the pipeline's own code.
  */
 import { createHash } from "node:crypto";
+import { mulberry32 } from "../tests/support/random";
 
 export type Recording = Record<string, any>;
 
@@ -24,17 +25,7 @@ const ENDPOINTS_PREFIX = `${ENDPOINTS_PATH}?`;
 // ---------------------------------------------------------------------------------------------
 // Small deterministic helpers
 
-/** mulberry32: a tiny seeded 32-bit PRNG returning floats in [0, 1). */
-export function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
+export { mulberry32 };
 
 /** A uuid-shaped (version 4 layout) id that is a pure function of its parts. */
 export function derivedId(...parts: (string | number)[]): string {

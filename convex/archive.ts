@@ -10,18 +10,12 @@ import { internalMutation, internalQuery, query } from "./_generated/server";
 import { parseRetentionPolicy } from "../src/archive/retention";
 import { assertBatchSize } from "./lib/entityRows";
 import { compactArchivePage, recordArchiveRows } from "./lib/archiveStore";
+import schema from "./schema";
 
-export const vArchiveRow = v.object({
-  run_id: v.id("snapshot_runs"),
-  snapshot_at: v.number(),
-  type: v.union(v.literal("models"), v.literal("endpoints")),
-  params: v.string(),
-  storage_id: v.id("_storage"),
-  sha256: v.string(),
-  size: v.number(),
-  compressed_size: v.number(),
-  reused: v.boolean(),
-});
+// A row as the archiver hands it over: the table's fields but the change-point flag, which
+// `recordBatch` works out, plus whether the archiver reused a known blob.
+const { changed: _changed, ...archiveFields } = schema.tables.snapshot_archives.validator.fields;
+export const vArchiveRow = v.object({ ...archiveFields, reused: v.boolean() });
 
 /** Records up to 100 archive rows whose blobs are stored or reused. */
 export const recordBatch = internalMutation({

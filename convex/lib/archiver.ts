@@ -50,7 +50,7 @@ export function createConvexArchiver(ctx: ActionCtx, run: { run_id: Id<"snapshot
       return stored;
     },
     async archive(response: RawResponse) {
-      const { bytes, sha256, size } = await hashBody(response.body);
+      const { bytes, sha256, size } = await hashBody(response.body, response.bytes);
       const blobs = await knownBlobs();
       let blob = blobs.get(sha256);
       const reused = blob !== undefined;

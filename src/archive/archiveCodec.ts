@@ -10,8 +10,9 @@ import { sha256Hex } from "../lib/canonicalJson";
 
 export type HashedBody = { bytes: Uint8Array; sha256: string; size: number };
 
-export async function hashBody(body: string): Promise<HashedBody> {
-  const bytes = new TextEncoder().encode(body);
+/** Hashes the body's bytes: as received when the transport kept them, else the text's UTF-8. */
+export async function hashBody(body: string, received?: Uint8Array): Promise<HashedBody> {
+  const bytes = received ?? new TextEncoder().encode(body);
   return { bytes, sha256: await sha256Hex(bytes), size: bytes.byteLength };
 }
 

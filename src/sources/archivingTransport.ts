@@ -11,7 +11,8 @@ export function withArchival(inner: Transport, archive: (response: RawResponse) 
     async get(request) {
       const response = await inner.get(request);
       await archive(response);
-      return response;
+      // Parsing needs only the text: let the received bytes go now.
+      return { key: response.key, request: response.request, body: response.body };
     },
   };
 }

@@ -66,8 +66,9 @@ export function sourcesOver(transport: Transport, validator: Validator) {
   }
 
   async function fetchData(request: SourceRequest, reviver?: (this: unknown, key: string, value: unknown) => unknown): Promise<unknown[]> {
-    const response = await transport.get(request);
-    return parseDataArray(response.key, response.body, reviver);
+    // Only the text is kept: any received bytes go with the response object.
+    const { key, body } = await transport.get(request);
+    return parseDataArray(key, body, reviver);
   }
 
   return {

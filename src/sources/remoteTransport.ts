@@ -109,9 +109,9 @@ export function createRemoteTransport(options: RemoteTransportOptions = {}): Tra
               await response.body?.cancel();
               throw new TransportError(key, `body of ${declared} bytes exceeds the ${config.maxBodyBytes}-byte limit`, attempt);
             }
-            const body = await readTextWithLimit(response, config.maxBodyBytes, key, attempt);
+            const bytes = await readBytesWithLimit(response, config.maxBodyBytes, key, attempt);
             options.onAttempt?.({ key, attempt, outcome: "ok", willRetry: false, delayMs: 0 });
-            return { key, request, body };
+            return { key, request, body: new TextDecoder().decode(bytes), bytes };
           }
           await response.body?.cancel();
           failure = `HTTP ${response.status}`;
@@ -135,13 +135,16 @@ export function createRemoteTransport(options: RemoteTransportOptions = {}): Tra
   };
 }
 
-/** Reads a body as text but stops at `limit` bytes, so one huge response cannot exhaust memory. */
-async function readTextWithLimit(response: Response, limit: number, key: string, attempt: number): Promise<string> {
-  if (!response.body) return "";
+/**
+ * Reads a body's bytes but stops at `limit`, so one huge response cannot exhaust memory. The
+ * chunks are joined once and decoded once: appending decoded chunks to a string builds a rope
+ * that is flattened into a second full copy when parsed.
+ */
+async function readBytesWithLimit(response: Response, limit: number, key: string, attempt: number): Promise<Uint8Array> {
+  if (!response.body) return new Uint8Array(0);
   const reader = response.body.getReader();
-  const decoder = new TextDecoder();
+  const chunks: Uint8Array[] = [];
   let received = 0;
-  let text = "";
   for (;;) {
     const { done, value } = await reader.read();
     if (done) break;
@@ -150,9 +153,15 @@ async function readTextWithLimit(response: Response, limit: number, key: string,
       await reader.cancel();
       throw new TransportError(key, `body exceeds the ${limit}-byte limit`, attempt);
     }
-    text += decoder.decode(value, { stream: true });
+    chunks.push(value);
   }
-  return text + decoder.decode();
+  const bytes = new Uint8Array(received);
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }
 
 function describeFetchError(error: unknown, timeoutMs: number): string {

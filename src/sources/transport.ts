@@ -8,8 +8,12 @@
  */
 import { requestKey, type SourceRequest } from "./requestKey";
 
-/** A raw response body exactly as received, before any parsing. */
-export type RawResponse = { key: string; request: SourceRequest; body: string };
+/**
+ * A raw response body exactly as received, before any parsing. `bytes` are the body's bytes as
+ * they came off the wire, when the transport has them: archival hashes and compresses those
+ * instead of encoding the text again.
+ */
+export type RawResponse = { key: string; request: SourceRequest; body: string; bytes?: Uint8Array };
 
 export interface Transport {
   /** Human-readable name for reports: "remote", "fixtures", "archive". */

@@ -40,6 +40,7 @@
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
 import type { Socket, AddressInfo } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { mulberry32 } from './random.js';
 
 export type FaultKind =
   | { kind: 'status'; status: number; retryAfterSeconds?: number; body?: string }
@@ -113,16 +114,6 @@ export function requestKeyOf(url: string): string {
   return `${parsed.pathname}?${new URLSearchParams(sortedEntries).toString()}`;
 }
 
-function mulberry32(seed: number): () => number {
-  let state = seed >>> 0;
-  return () => {
-    state = (state + 0x6d2b79f5) >>> 0;
-    let t = state;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 function describeFault(fault: FaultKind): string {
   switch (fault.kind) {
