@@ -268,6 +268,8 @@ const rows: {
   baseline: PipelineResult2;
   normalize: { entities: number; cpu_ms_per_1000: number };
   peakHeapMb: number;
+  /** Peak under the 64 MiB cap, where V8 collects as a capped action must; null when it does not complete. */
+  cappedPeakHeapMb: number | null;
 }[] = [];
 for (const k of KS) {
   const recording = k === 1 ? golden : scaleRecording(golden, k);
@@ -280,7 +282,17 @@ for (const k of KS) {
   log(`  baseline done`);
   const normalize = await measureNormalize(recording, QUICK ? 1 : 3);
   const heap = await probe(recording, null);
-  rows.push({ k, repeats, changed: next.changed, v2, baseline, normalize, peakHeapMb: round(heap.peakHeapBytes / 2 ** 20, 1) });
+  const capped = await probe(recording, HEAP_CAP_MB);
+  rows.push({
+    k,
+    repeats,
+    changed: next.changed,
+    v2,
+    baseline,
+    normalize,
+    peakHeapMb: round(heap.peakHeapBytes / 2 ** 20, 1),
+    cappedPeakHeapMb: capped.ok ? round(capped.peakHeapBytes / 2 ** 20, 1) : null,
+  });
 }
 log("fetch phase");
 const fetchRows: Awaited<ReturnType<typeof measureFetchPhase>>[] = [];
@@ -347,11 +359,16 @@ function renderTable(): string {
   for (const f of fetchRows) out.push(`| ${f.maxConcurrency} | ${f.variants} | ${f.wall_ms} | ${f.ideal_ms} | ${f.ratio} |`);
   out.push("", "The baseline fetches one list at a time: its fetch phase is the maxConcurrency 1 row.", "");
   out.push("## Normalize, memory and Convex limits", "");
-  out.push("| k | entities | normalize CPU ms / 1,000 entities | peak heap of one run (MiB) | v2 within transaction limits | baseline within transaction limits |", "| --- | --- | --- | --- | --- | --- |");
+  out.push(
+    `| k | entities | normalize CPU ms / 1,000 entities | peak heap of one run, capped at ${HEAP_CAP_MB} MiB (MiB) | peak heap uncapped (MiB) | v2 within transaction limits | baseline within transaction limits |`,
+    "| --- | --- | --- | --- | --- | --- | --- |",
+  );
   for (const row of rows) {
     const limits = (p: PipelineResult2) => (p.limitsOk ? "yes" : `no: ${p.limitErrors.join("; ").slice(0, 200)}`);
-    out.push(`| ${row.k} | ${row.normalize.entities} | ${row.normalize.cpu_ms_per_1000} | ${row.peakHeapMb} | ${limits(row.v2)} | ${limits(row.baseline)} |`);
+    const capped = row.cappedPeakHeapMb === null ? "does not complete" : `${row.cappedPeakHeapMb}`;
+    out.push(`| ${row.k} | ${row.normalize.entities} | ${row.normalize.cpu_ms_per_1000} | ${capped} | ${row.peakHeapMb} | ${limits(row.v2)} | ${limits(row.baseline)} |`);
   }
+  out.push("", "Uncapped, V8 collects lazily and the peak says more about its heuristics than about need; the capped column is what a 64 MiB action sees.");
   out.push("", `Largest k that completes with the V8 heap capped at ${HEAP_CAP_MB} MiB (node --max-old-space-size=${HEAP_CAP_MB}, child process): **${cap.maxK}**${cap.firstFailingK ? ` (k = ${cap.firstFailingK} does not)` : ""}.`);
   return out.join("\n");
 }
