@@ -9,8 +9,9 @@ import { internalMutation, internalQuery, query } from "./_generated/server";
 import { findEndpoint, upsertEntityRow } from "./lib/entityRows";
 import { vEndpointWrite } from "./lib/validators";
 import schema from "./schema";
+import { doc } from "convex-helpers/validators";
 
-const vEndpointDoc = v.object({ _id: v.id("or_endpoints"), _creationTime: v.number(), ...schema.tables.or_endpoints.validator.fields });
+const vEndpointDoc = doc(schema, "or_endpoints");
 
 /** One row. Prefer `entities.applyBatch` from actions. */
 export const upsert = internalMutation({

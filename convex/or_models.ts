@@ -8,8 +8,9 @@ import { internalMutation, internalQuery, query } from "./_generated/server";
 import { findModel, upsertEntityRow } from "./lib/entityRows";
 import { vModelWrite } from "./lib/validators";
 import schema from "./schema";
+import { doc } from "convex-helpers/validators";
 
-const vModelDoc = v.object({ _id: v.id("or_models"), _creationTime: v.number(), ...schema.tables.or_models.validator.fields });
+const vModelDoc = doc(schema, "or_models");
 
 /** One row. Prefer `entities.applyBatch` from actions: one mutation per row is what this module avoids. */
 export const upsert = internalMutation({

@@ -6,6 +6,7 @@ import { paginationOptsValidator, paginationResultValidator } from "convex/serve
 import { v } from "convex/values";
 import { internalMutation, internalQuery, query } from "./_generated/server";
 import schema from "./schema";
+import { doc } from "convex-helpers/validators";
 
 const runFields = schema.tables.snapshot_runs.validator.fields;
 
@@ -78,7 +79,7 @@ export const findRun = internalQuery({
   },
 });
 
-const vRun = v.object({ _id: v.id("snapshot_runs"), _creationTime: v.number(), ...runFields });
+const vRun = doc(schema, "snapshot_runs");
 
 export const get = internalQuery({
   args: { run_id: v.id("snapshot_runs") },

@@ -6,8 +6,9 @@ import { v } from "convex/values";
 import { internalMutation, query } from "./_generated/server";
 import { assertBatchSize } from "./lib/entityRows";
 import schema from "./schema";
+import { doc } from "convex-helpers/validators";
 
-const vIssueDoc = v.object({ _id: v.id("validation_issues"), _creationTime: v.number(), ...schema.tables.validation_issues.validator.fields });
+const vIssueDoc = doc(schema, "validation_issues");
 
 export const vIssueSighting = v.object({ source: v.string(), sha256: v.string(), message: v.string() });
 

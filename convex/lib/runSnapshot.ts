@@ -103,7 +103,6 @@ export function currentHour(now: number): number {
   return Math.floor(now / HOUR_MS) * HOUR_MS;
 }
 
-
 export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promise<SnapshotReport> {
   checkRunArgs(args);
   const started_at = Date.now();

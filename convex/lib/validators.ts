@@ -6,12 +6,13 @@
  * checked them against Convex's key and value rules (src/openrouter/convexSafe.ts).
  */
 import { v, type Infer } from "convex/values";
+import { literals, nullable } from "convex-helpers/validators";
 import type { OrEndpoint, OrModel } from "../../src/openrouter/schemas";
 import type { RunMetrics } from "../../src/pipeline/runMetrics";
 
-const nullableString = v.union(v.string(), v.null());
-const nullableNumber = v.union(v.number(), v.null());
-const nullableBoolean = v.union(v.boolean(), v.null());
+const nullableString = nullable(v.string());
+const nullableNumber = nullable(v.number());
+const nullableBoolean = nullable(v.boolean());
 
 export const vModelVariant = v.object({
   variant: v.string(),
@@ -135,12 +136,12 @@ export const vKindReport = v.object({ total: v.number(), insert: v.number(), upd
 /** What `snapshots_v2.runDemo` and `run` return: a compact account of one run. */
 export const vSnapshotReport = v.object({
   run_id: v.id("snapshot_runs"),
-  status: v.union(v.literal("ok"), v.literal("failed"), v.literal("skipped")),
+  status: literals("ok", "failed", "skipped"),
   ok: v.boolean(),
   health: v.string(),
   snapshot_at: v.number(),
-  source: v.union(v.literal("remote"), v.literal("archive")),
-  output: v.union(v.literal("convex"), v.literal("dry-run"), v.literal("both")),
+  source: literals("remote", "archive"),
+  output: literals("convex", "dry-run", "both"),
   models: vKindReport,
   endpoints: vKindReport,
   issues: v.number(),
