@@ -37,10 +37,14 @@ export const listForRun = internalQuery({
 
 /** The most recently referenced blobs: the archiver reuses these instead of storing a body again. */
 export const recentBlobs = internalQuery({
-  args: { limit: v.number() },
+  args: { limit: v.number(), since: v.number() },
   returns: v.array(v.object({ sha256: v.string(), storage_id: v.id("_storage"), compressed_size: v.number() })),
-  handler: async (ctx, { limit }) => {
-    const blobs = await ctx.db.query("archive_blobs").withIndex("by_last_referenced_at").order("desc").take(limit);
+  handler: async (ctx, { limit, since }) => {
+    const blobs = await ctx.db
+      .query("archive_blobs")
+      .withIndex("by_last_referenced_at", (q) => q.gte("last_referenced_at", since))
+      .order("desc")
+      .take(limit);
     return blobs.map(({ sha256, storage_id, compressed_size }) => ({ sha256, storage_id, compressed_size }));
   },
 });

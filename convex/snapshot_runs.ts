@@ -33,13 +33,26 @@ export const start = internalMutation({
         ok: false,
         health: `skipped: run ${lease.run_id} holds the lease until ${new Date(lease.expires_at).toISOString()}`,
         skipped_for: lease.run_id,
-        ended_at: run.started_at,
+        // No ended_at: the dashboard's "last run" is the last to end, and a skip is not one.
         duration_ms: 0,
       });
       return { run_id, skipped_for: lease.run_id, took_over_from: null };
     }
     const run_id = await ctx.db.insert("snapshot_runs", { ...run, status: "running" });
     const expires_at = run.started_at + lease_ms;
+    if (lease) {
+      // The holder outlived its lease: it crashed or was stopped. Close its record for it.
+      const crashed = await ctx.db.get(lease.run_id);
+      if (crashed?.status === "running") {
+        await ctx.db.patch(lease.run_id, {
+          status: "failed",
+          ok: false,
+          health: `failed: lease expired at ${new Date(lease.expires_at).toISOString()}; presumed crashed (taken over by run ${run_id})`,
+          ended_at: lease.expires_at,
+          duration_ms: lease.expires_at - crashed.started_at,
+        });
+      }
+    }
     if (lease) await ctx.db.replace(lease._id, { name: LEASE_NAME, run_id, expires_at });
     else await ctx.db.insert("snapshot_lease", { name: LEASE_NAME, run_id, expires_at });
     return { run_id, skipped_for: null, took_over_from: lease?.run_id ?? null };

@@ -21,22 +21,35 @@ const KNOWN_BLOBS = 5000;
 
 type KnownBlob = { storage_id: Id<"_storage">; compressed_size: number };
 
+/**
+ * Only blobs referenced within a day are reused: the retention policy keeps every archive for at
+ * least a day (`hourlyForDays` ≥ 1), so such a blob still has a row and cannot be deleted by a
+ * compaction running meanwhile.
+ */
+const REUSE_WINDOW_MS = 24 * 3_600_000;
+
 export function createConvexArchiver(ctx: ActionCtx, run: { run_id: Id<"snapshot_runs">; snapshot_at: number }) {
   const pending: ArchiveRowInput[] = [];
   let known: Promise<Map<string, KnownBlob>> | null = null;
   let archived = 0;
   let stored = 0;
   let chain: Promise<unknown> = Promise.resolve();
+  let firstFailure: unknown = null;
 
   function knownBlobs() {
     known ??= ctx
-      .runQuery(internal.archive.recentBlobs, { limit: KNOWN_BLOBS })
+      .runQuery(internal.archive.recentBlobs, { limit: KNOWN_BLOBS, since: run.snapshot_at - REUSE_WINDOW_MS })
       .then((blobs) => new Map(blobs.map(({ sha256, ...blob }) => [sha256, blob])));
     return known;
   }
 
+  /** Batches are recorded one after another and independently: one failure does not drop the rest. */
   function flushChunk(rows: ArchiveRowInput[]) {
-    chain = chain.then(() => ctx.runMutation(internal.archive.recordBatch, { rows }));
+    chain = chain
+      .then(() => ctx.runMutation(internal.archive.recordBatch, { rows }))
+      .catch((error: unknown) => {
+        firstFailure ??= error;
+      });
     return chain;
   }
 
@@ -74,9 +87,11 @@ export function createConvexArchiver(ctx: ActionCtx, run: { run_id: Id<"snapshot
       });
       if (pending.length >= MAX_BATCH_ROWS) await flushChunk(pending.splice(0, MAX_BATCH_ROWS));
     },
+    /** Records what is pending; rejects with the first batch that failed, if any did. */
     async flush() {
       while (pending.length > 0) await flushChunk(pending.splice(0, MAX_BATCH_ROWS));
       await chain;
+      if (firstFailure !== null) throw firstFailure;
     },
   };
 }

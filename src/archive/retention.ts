@@ -13,8 +13,11 @@ const DAY_MS = 86_400_000;
 
 export const RetentionPolicySchema = z
   .object({
-    /** Keep every archive younger than this many days. */
-    hourlyForDays: z.number().int().nonnegative(),
+    /**
+     * Keep every archive younger than this many days. At least 1: the archiver reuses blobs
+     * referenced within the last day, which must not be deleted under it.
+     */
+    hourlyForDays: z.number().int().min(1),
     /** Keep one archive per day, and every change point, younger than this many days. */
     dailyForDays: z.number().int().nonnegative(),
   })

@@ -20,6 +20,7 @@ describe("retention policy", () => {
   });
   it("rejects a bad policy, naming what is wrong", () => {
     expect(() => parseRetentionPolicy({ hourlyForDays: 1.5, dailyForDays: 365 })).toThrow(/hourlyForDays/);
+    expect(() => parseRetentionPolicy({ hourlyForDays: 0, dailyForDays: 365 })).toThrow(/hourlyForDays/);
     expect(() => parseRetentionPolicy({ hourlyForDays: 30 })).toThrow(/dailyForDays/);
     expect(() => parseRetentionPolicy({ hourlyForDays: 30, dailyForDays: 10 })).toThrow(/at least hourlyForDays/);
     expect(() => parseRetentionPolicy("weekly")).toThrow(/invalid retention policy/);

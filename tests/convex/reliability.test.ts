@@ -4,7 +4,7 @@
  * byte for byte (as JSON) before and after; counts come from the raw recording and the tables.
  */
 import { describe, expect, it } from "vitest";
-import { internal } from "../../convex/_generated/api";
+import { api, internal } from "../../convex/_generated/api";
 import { allRows, byId, documentsWritten, setupTest, withFakeOpenRouter } from "./setup";
 import { countRaw, endpointsKey, loadGolden, MODELS_KEY } from "../support/recording";
 
@@ -35,6 +35,9 @@ describe("retries and timeouts in a run", () => {
       expect(server.requestsFor(SCOUT)).toBe(2);
       expect(report.status).toBe("ok");
       expect(report.issues).toBe(1);
+      // The retry came only after the first attempt was abandoned at its timeout.
+      const attempts = server.log().filter((entry) => entry.key === SCOUT);
+      expect(attempts[1].at - attempts[0].at).toBeGreaterThanOrEqual(300 - 5);
       // Both attempts were abandoned: the run ended long before one hang would have.
       expect(report.duration_ms).toBeLessThan(hangMs / 4);
     });
@@ -85,8 +88,12 @@ describe("run lease", () => {
       const skipped = reports.find((r) => r.status === "skipped")!;
       expect(reports.map((r) => r.status).sort()).toEqual(["ok", "skipped"]);
       expect(skipped.mutations).toBe(0);
+      // The run that held the lease wrote everything once: ⌈701/100⌉ batches.
+      expect(ok.mutations).toBe(Math.ceil((raw.models + raw.endpoints) / 100));
       const skippedRun = await t.run(async (ctx) => ctx.db.get(skipped.run_id));
       expect(skippedRun).toMatchObject({ status: "skipped", skipped_for: ok.run_id, ok: false });
+      // The dashboard's last run is the one that ran, not the skip.
+      expect((await t.query(api.snapshots_v2.status, {})).last_run!.run_id).toBe(ok.run_id);
       expect(await allRows(t, "or_models")).toHaveLength(raw.models);
       expect(await allRows(t, "or_endpoints")).toHaveLength(raw.endpoints);
       expect(await allRows(t, "snapshot_archives")).toHaveLength(1 + raw.variantFetches);
@@ -106,7 +113,9 @@ describe("run lease", () => {
       expect(report.status).toBe("ok");
     });
     expect(await allRows(t, "snapshot_lease")).toHaveLength(0);
-    expect((await t.run(async (ctx) => ctx.db.get(crashed)))!.status).toBe("running");
+    // The crashed run's record is closed for it, so the dashboard stops calling it stale.
+    expect(await t.run(async (ctx) => ctx.db.get(crashed))).toMatchObject({ status: "failed", ok: false });
+    expect((await t.query(api.snapshots_v2.status, {})).stale).toBe(false);
   });
 
   it("a live lease makes a run skip, naming the holder", async () => {
