@@ -15,9 +15,10 @@ export const vIssueSighting = v.object({ source: v.string(), sha256: v.string(),
 /** Up to 100 sightings of one run. Counting is per run: replaying a batch does not count twice. */
 export const recordBatch = internalMutation({
   args: { run_id: v.id("snapshot_runs"), seen_at: v.number(), issues: v.array(vIssueSighting) },
-  returns: v.null(),
+  returns: v.object({ inserted: v.number(), updated: v.number(), unchanged: v.number() }),
   handler: async (ctx, { run_id, seen_at, issues }) => {
     assertBatchSize("validation_issues.recordBatch", issues.length);
+    const outcome = { inserted: 0, updated: 0, unchanged: 0 };
     for (const issue of issues) {
       const existing = await ctx.db
         .query("validation_issues")
@@ -25,7 +26,11 @@ export const recordBatch = internalMutation({
         .unique();
       if (!existing) {
         await ctx.db.insert("validation_issues", { ...issue, first_seen_at: seen_at, last_seen_at: seen_at, last_run_id: run_id, count: 1 });
-      } else if (existing.last_run_id !== run_id) {
+        outcome.inserted++;
+      } else if (existing.last_run_id === run_id) {
+        outcome.unchanged++;
+      } else {
+        outcome.updated++;
         await ctx.db.patch(existing._id, {
           message: issue.message,
           last_seen_at: Math.max(existing.last_seen_at, seen_at),
@@ -35,7 +40,7 @@ export const recordBatch = internalMutation({
         });
       }
     }
-    return null;
+    return outcome;
   },
 });
 

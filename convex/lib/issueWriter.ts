@@ -3,13 +3,14 @@
  *
  * Owns: collecting the run's error results that carry an item fingerprint (validation issues;
  * failed fetches have none and live in the run's metrics and logs), de-duplicating them within
- * the run, and writing them in batches of 100 at `finish`.
+ * the run, and writing them in batches of 100 at `finish`. Its `writer_stats`: issues new to the
+ * table (insert), issues seen before whose count went up (update), repeats within the run (stable).
  */
 import * as R from "remeda";
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import type { ActionCtx } from "../_generated/server";
-import type { OutputHandler, PipelineResult } from "../../src/pipeline/types";
+import type { MetricsSink, OutputHandler, PipelineResult } from "../../src/pipeline/types";
 import { MAX_BATCH_ROWS } from "./entityRows";
 
 const MESSAGE_MAX_CHARS = 500;
@@ -21,6 +22,7 @@ export class ConvexIssueWriter implements OutputHandler {
   constructor(
     private readonly ctx: ActionCtx,
     private readonly run: { run_id: Id<"snapshot_runs">; snapshot_at: number },
+    private readonly metrics?: MetricsSink,
   ) {}
 
   get distinct() {
@@ -36,8 +38,13 @@ export class ConvexIssueWriter implements OutputHandler {
   }
 
   async finish() {
+    const counts = { insert: 0, update: 0, stable: 0, unavailable: 0 };
     for (const issues of R.chunk([...this.sightings.values()], MAX_BATCH_ROWS)) {
-      await this.ctx.runMutation(internal.validation_issues.recordBatch, { run_id: this.run.run_id, seen_at: this.run.snapshot_at, issues });
+      const outcome = await this.ctx.runMutation(internal.validation_issues.recordBatch, { run_id: this.run.run_id, seen_at: this.run.snapshot_at, issues });
+      counts.insert += outcome.inserted;
+      counts.update += outcome.updated;
+      counts.stable += outcome.unchanged;
     }
+    this.metrics?.emit({ t: "writer_stats", writer: this.name, counts });
   }
 }

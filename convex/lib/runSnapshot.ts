@@ -154,7 +154,7 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
     const handlers: OutputHandler[] = [];
     if (output !== "dry-run") {
       handlers.push((convexWriter = new ConvexWriter(ctx, { snapshot_at, metrics, maxUnavailableShare })));
-      handlers.push(new ConvexIssueWriter(ctx, { run_id, snapshot_at }));
+      handlers.push(new ConvexIssueWriter(ctx, { run_id, snapshot_at }, metrics));
     }
     if (output !== "convex") {
       const state = convexWriter?.state ?? (await loadConvexState(ctx, new ConvexState()));

@@ -46,6 +46,7 @@ describe("snapshot_runs metrics", () => {
       expect(secondRun!.metrics!.writers).toEqual({
         convex: { insert: 0, update: 0, stable: stored, unavailable: 0 },
         "dry-run": { insert: 0, update: 0, stable: stored, unavailable: 0 },
+        issues: { insert: 0, update: 0, stable: 0, unavailable: 0 },
       });
       expect(callsTo(second.calls, "snapshot_runs:complete")).toBe(1);
     });
@@ -135,6 +136,12 @@ describe("validation issues", () => {
     expect(issues[0].message).toContain("_private");
     const runs = await Promise.all(runIds.map((id) => t.run(async (ctx) => ctx.db.get(id as never))));
     for (const run of runs) expect((run as any).metrics.errors).toBe(1);
+    // The issue writer's own stats: new to the table in the first run, counted up after.
+    expect(runs.map((run) => (run as any).metrics.writers.issues)).toEqual([
+      { insert: 1, update: 0, stable: 0, unavailable: 0 },
+      { insert: 0, update: 1, stable: 0, unavailable: 0 },
+      { insert: 0, update: 1, stable: 0, unavailable: 0 },
+    ]);
     expect(await t.query(api.validation_issues.recent, {})).toHaveLength(1);
   });
 });
