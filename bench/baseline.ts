@@ -12,13 +12,16 @@ import { sourcesOver } from "../src/sources/catalogueSources";
 import { createRemoteTransport } from "../src/sources/remoteTransport";
 
 const upsert = makeFunctionReference<"mutation">("bench_v1:upsert");
+const keys = makeFunctionReference<"query">("bench_v1:keys");
 
 export async function runBaseline(ctx: GenericActionCtx<GenericDataModel>, options: { snapshot_at: number; baseUrl: string }) {
   const sources = sourcesOver(createRemoteTransport({ baseUrl: options.baseUrl, maxBodyBytes: 64 * 1024 * 1024 }), createValidator());
   const models = consolidateVariants(await sources.models());
+  const modelIds = new Map<string, string>(await ctx.runQuery(keys, { table: "v1_models" }));
+  const endpointIds = new Map<string, string>(await ctx.runQuery(keys, { table: "v1_endpoints" }));
   let mutations = 0;
   for (const model of models) {
-    await ctx.runMutation(upsert, { table: "v1_models", key: model.slug, content: model, snapshot_at: options.snapshot_at });
+    await ctx.runMutation(upsert, { table: "v1_models", id: modelIds.get(model.slug), key: model.slug, content: model, snapshot_at: options.snapshot_at });
     mutations++;
   }
   for (const request of variantRequests(models)) {
@@ -29,7 +32,8 @@ export async function runBaseline(ctx: GenericActionCtx<GenericDataModel>, optio
       continue;
     }
     for (const endpoint of endpoints) {
-      await ctx.runMutation(upsert, { table: "v1_endpoints", key: endpointKey(endpoint), content: endpoint, snapshot_at: options.snapshot_at });
+      const key = endpointKey(endpoint);
+      await ctx.runMutation(upsert, { table: "v1_endpoints", id: endpointIds.get(key), key, content: endpoint, snapshot_at: options.snapshot_at });
       mutations++;
     }
   }

@@ -8,7 +8,7 @@
  * retried or repeated batch writes nothing twice. Batches are bounded so one transaction stays far
  * inside Convex's limits.
  */
-import type { Doc, Id, TableNames } from "../_generated/dataModel";
+import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
 
 /** Rows per batch mutation: 100 reads + 100 writes of a few KB each, far inside one transaction's limits. */
@@ -82,4 +82,3 @@ export function findEndpoint(ctx: MutationCtx, key: { model_permaslug: string; v
     .unique();
 }
 
-export type { TableNames };

@@ -29,11 +29,6 @@ export function canonicalJson(value: unknown): string {
   return JSON.stringify(String(value));
 }
 
-/** Semantic equality: same canonical JSON. */
-export function semanticallyEqual(a: unknown, b: unknown): boolean {
-  return canonicalJson(a) === canonicalJson(b);
-}
-
 /** SHA-256 of bytes or of a string's UTF-8 encoding, as lowercase hex. */
 export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
