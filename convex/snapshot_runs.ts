@@ -82,21 +82,16 @@ export const complete = internalMutation({
   },
 });
 
-/** The run with this id, if the string is one: lets runDemo reject a bad `replay_from` by name. */
-export const findRun = internalQuery({
-  args: { run_id: v.string() },
-  returns: v.union(v.id("snapshot_runs"), v.null()),
-  handler: async (ctx, { run_id }) => {
-    const id = ctx.db.normalizeId("snapshot_runs", run_id);
-    return id && (await ctx.db.get(id)) ? id : null;
-  },
-});
-
 const vRun = doc(schema, "snapshot_runs");
 
+/** The run with this id, or null when the string is not one: lets runDemo reject a bad `replay_from` by name. */
 export const get = internalQuery({
-  args: { run_id: v.id("snapshot_runs") },
-  handler: async (ctx, { run_id }) => ctx.db.get(run_id),
+  args: { run_id: v.string() },
+  returns: v.union(vRun, v.null()),
+  handler: async (ctx, { run_id }) => {
+    const id = ctx.db.normalizeId("snapshot_runs", run_id);
+    return id ? ctx.db.get(id) : null;
+  },
 });
 
 /** Public: the newest run by snapshot time. */

@@ -71,9 +71,9 @@ export async function parseRunDemoArgs(
   }
   let replayRun: Id<"snapshot_runs"> | undefined;
   if (replay_from !== undefined) {
-    const found = await ctx.runQuery(internal.snapshot_runs.findRun, { run_id: replay_from });
+    const found = await ctx.runQuery(internal.snapshot_runs.get, { run_id: replay_from });
     if (found === null) throw new Error(`replay_from must be the id of a snapshot run, got ${JSON.stringify(replay_from)}`);
-    replayRun = found;
+    replayRun = found._id;
   }
   const parsed: RunSnapshotArgs = { ...rest, output: output as SnapshotOutput | undefined, replay_from: replayRun };
   checkRunArgs(parsed);
