@@ -10,12 +10,13 @@ import { createValidator } from "../src/pipeline/validator";
 import { endpointKey } from "../src/openrouter/schemas";
 import { sourcesOver } from "../src/sources/catalogueSources";
 import { createRemoteTransport } from "../src/sources/remoteTransport";
+import type { UpstreamPaths } from "../src/sources/requestKey";
 
 const upsert = makeFunctionReference<"mutation">("bench_v1:upsert");
 const keys = makeFunctionReference<"query">("bench_v1:keys");
 
-export async function runBaseline(ctx: GenericActionCtx<GenericDataModel>, options: { snapshot_at: number; baseUrl: string }) {
-  const sources = sourcesOver(createRemoteTransport({ baseUrl: options.baseUrl, maxBodyBytes: 64 * 1024 * 1024 }), createValidator());
+export async function runBaseline(ctx: GenericActionCtx<GenericDataModel>, options: { snapshot_at: number; baseUrl: string; paths: UpstreamPaths }) {
+  const sources = sourcesOver(createRemoteTransport({ baseUrl: options.baseUrl, maxBodyBytes: 64 * 1024 * 1024 }), createValidator(), { paths: options.paths });
   const models = consolidateVariants(await sources.models());
   const modelIds = new Map<string, string>(await ctx.runQuery(keys, { table: "v1_models" }));
   const endpointIds = new Map<string, string>(await ctx.runQuery(keys, { table: "v1_endpoints" }));

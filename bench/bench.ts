@@ -13,8 +13,11 @@
  * - normalize phase: CPU ms for transform + consolidate + decide per 1,000 entities;
  * - peak heap of one run's action-side code, and the largest k that completes under a 64 MiB cap
  *   (bench/heapProbe.ts in a child process);
- * - whether every run completed under Convex's transaction limits.
- * Archival is off in the side-by-side runs (v1 did not archive); it is on in the heap probe.
+ * - whether every run completed under Convex's transaction limits;
+ * - on the 2026-shaped golden recordings (k = 1): an unchanged re-run, an hour in which only
+ *   telemetry and spellings changed, and a day of real changes, side by side with the baseline.
+ * The scaled catalogues come from the May 2025 recording (legacy paths); the 2026 section uses the
+ * v1 paths. Archival is off in the side-by-side runs (v1 did not archive); it is on in the heap probe.
  * Bench only: never shipped in the module.
  */
 import { spawn } from "node:child_process";
@@ -38,7 +41,8 @@ import { sourcesOver } from "../src/sources/catalogueSources";
 import { createRemoteTransport } from "../src/sources/remoteTransport";
 import { createRecordingTransport } from "../src/sources/transport";
 import { startFakeOpenRouter } from "../tests/support/fakeOpenRouter";
-import { loadGolden } from "../tests/support/recording";
+import { familyOf, GOLDEN_2026_PATHS, loadChangeManifest, loadGolden, loadRecording } from "../tests/support/recording";
+import type { UpstreamPaths } from "../src/sources/requestKey";
 import { runBaseline } from "./baseline";
 import { createBenchConvex, type BenchConvex } from "./benchRuntime";
 import { nextHourRecording, scaleRecording, type Recording } from "./syntheticCatalogue";
@@ -83,7 +87,7 @@ type Pipeline = "v2" | "baseline";
 const TABLES: Record<Pipeline, string[]> = { v2: ["or_models", "or_endpoints"], baseline: ["v1_models", "v1_endpoints"] };
 
 /** One run of either pipeline, with its entity mutations counted at the ctx and its writes by diff. */
-async function measuredRun(t: BenchConvex, pipeline: Pipeline, snapshot_at: number, baseUrl: string): Promise<RunFigures> {
+async function measuredRun(t: BenchConvex, pipeline: Pipeline, snapshot_at: number, baseUrl: string, paths: UpstreamPaths): Promise<RunFigures> {
   const before = await readTables(t, TABLES[pipeline]);
   const started = performance.now();
   const { mutations, ok, error } = await t.action(async (ctx) => {
@@ -96,10 +100,10 @@ async function measuredRun(t: BenchConvex, pipeline: Pipeline, snapshot_at: numb
       },
     } as unknown as ActionCtx;
     if (pipeline === "v2") {
-      const report = await runSnapshot(counting, { snapshot_at, archive: false, remote: { maxBodyBytes: 64 * 1024 * 1024 } });
+      const report = await runSnapshot(counting, { snapshot_at, archive: false, paths, remote: { maxBodyBytes: 64 * 1024 * 1024 } });
       return { mutations: count, ok: report.status === "ok", error: report.error };
     }
-    await runBaseline(counting as never, { snapshot_at, baseUrl });
+    await runBaseline(counting as never, { snapshot_at, baseUrl, paths });
     return { mutations: count, ok: true, error: undefined };
   });
   const wall_ms = performance.now() - started;
@@ -115,6 +119,7 @@ async function measurePipeline(pipeline: Pipeline, recording: Recording, changed
   const server = await startFakeOpenRouter({ recording: () => current.value });
   process.env.OPENROUTER_BASE_URL = server.url;
   const t = createBenchConvex();
+  const paths = familyOf(recording);
   const errors: string[] = [];
   const note = (run: RunFigures, what: string) => {
     if (!run.ok) errors.push(`${what}: ${run.error ?? "failed"}`);
@@ -122,14 +127,14 @@ async function measurePipeline(pipeline: Pipeline, recording: Recording, changed
   };
   try {
     let hour = 0;
-    note(await measuredRun(t, pipeline, T0 + hour++ * HOUR, server.url), "first run");
+    note(await measuredRun(t, pipeline, T0 + hour++ * HOUR, server.url, paths), "first run");
     const unchanged: RunFigures[] = [];
-    for (let i = 0; i < repeats; i++) unchanged.push(note(await measuredRun(t, pipeline, T0 + hour++ * HOUR, server.url), "unchanged re-run"));
+    for (let i = 0; i < repeats; i++) unchanged.push(note(await measuredRun(t, pipeline, T0 + hour++ * HOUR, server.url, paths), "unchanged re-run"));
     // Alternate between the two recordings: each run changes exactly the same records.
     const withChange: RunFigures[] = [];
     for (let i = 0; i < repeats; i++) {
       current.value = i % 2 === 0 ? changed : recording;
-      withChange.push(note(await measuredRun(t, pipeline, T0 + hour++ * HOUR, server.url), "1% changed run"));
+      withChange.push(note(await measuredRun(t, pipeline, T0 + hour++ * HOUR, server.url, paths), "1% changed run"));
     }
     const summarize = (runs: RunFigures[]): Scenario => ({
       writes: median(runs.map((r) => r.writes)),
@@ -149,7 +154,8 @@ async function measurePipeline(pipeline: Pipeline, recording: Recording, changed
 /** Wall time of the endpoint-fetch phase: from the last model written to the last result. */
 async function measureFetchPhase(recording: Recording, maxConcurrency: number, repeats: number) {
   const server = await startFakeOpenRouter({ recording, latencyMs: LATENCY_MS });
-  const variants = variantRequests(consolidateVariants(await sourcesOver(createRecordingTransport(recording), createValidator()).models())).length;
+  const paths = familyOf(recording);
+  const variants = variantRequests(consolidateVariants(await sourcesOver(createRecordingTransport(recording), createValidator(), { paths }).models())).length;
   const walls: number[] = [];
   try {
     for (let i = 0; i < repeats; i++) {
@@ -162,7 +168,7 @@ async function measureFetchPhase(recording: Recording, maxConcurrency: number, r
           else phaseEnd = performance.now();
         },
       };
-      const sources = sourcesOver(createRemoteTransport({ baseUrl: server.url, maxBodyBytes: 64 * 1024 * 1024 }), createValidator());
+      const sources = sourcesOver(createRemoteTransport({ baseUrl: server.url, maxBodyBytes: 64 * 1024 * 1024 }), createValidator(), { paths });
       await standard(createProcessContext({ config: { run_id: "bench", snapshot_at: T0, maxConcurrency }, sources, outputs: [timing] }));
       walls.push(phaseEnd - phaseStart);
     }
@@ -183,7 +189,7 @@ async function measureNormalize(recording: Recording, repeats: number) {
   for (let i = 0; i <= repeats; i++) {
     const transport = createRecordingTransport(bodies);
     const cpu = process.cpuUsage();
-    const sources = sourcesOver(transport, createValidator());
+    const sources = sourcesOver(transport, createValidator(), { paths: familyOf(recording) });
     const models = consolidateVariants(await sources.models());
     const tracker = createChangeTracker(state);
     entities = 0;
@@ -216,7 +222,7 @@ async function buildProbe() {
 async function probe(recording: Recording, capMb: number | null): Promise<{ ok: boolean; peakHeapBytes: number; error?: string }> {
   const server = await startFakeOpenRouter({ recording });
   try {
-    const args = [...(capMb ? [`--max-old-space-size=${capMb}`] : []), PROBE, server.url];
+    const args = [...(capMb ? [`--max-old-space-size=${capMb}`] : []), PROBE, server.url, familyOf(recording)];
     const output = await new Promise<{ stdout: string; code: number | null; signal: string | null }>((resolve) => {
       const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "ignore"] });
       let stdout = "";
@@ -247,6 +253,53 @@ async function heapCapMaxK(golden: Recording): Promise<{ maxK: number; firstFail
     log(`  heap cap ${HEAP_CAP_MB} MiB: k=${k} ${bad === k ? "fails" : "completes"}`);
   }
   return { maxK: good, firstFailingK: bad };
+}
+
+type Run2026 = { unchanged: Scenario; telemetryOnly: Scenario; nextDay: Scenario; limitsOk: boolean; limitErrors: string[] };
+
+/**
+ * The 2026-shaped golden recordings on a fresh backend: the base, then `repeats` unchanged
+ * re-runs, `repeats` runs alternating between the next-hour recording (telemetry and spellings
+ * changed only) and the base, then the next-day recording (real changes).
+ */
+async function measure2026(pipeline: Pipeline, repeats: number): Promise<Run2026> {
+  const base = loadRecording(GOLDEN_2026_PATHS.base);
+  const nextHour = loadRecording(GOLDEN_2026_PATHS.nextHour);
+  const nextDay = loadRecording(GOLDEN_2026_PATHS.nextDay);
+  const current = { value: base };
+  const server = await startFakeOpenRouter({ recording: () => current.value });
+  process.env.OPENROUTER_BASE_URL = server.url;
+  const t = createBenchConvex();
+  const errors: string[] = [];
+  const summarize = (runs: RunFigures[]): Scenario => ({
+    writes: median(runs.map((r) => r.writes)),
+    mutations: median(runs.map((r) => r.mutations)),
+    wall_ms: round(median(runs.map((r) => r.wall_ms)), 0),
+  });
+  try {
+    let hour = 0;
+    const measured = async (what: string) => {
+      const run = await measuredRun(t, pipeline, T0 + hour++ * HOUR, server.url, "v1");
+      if (!run.ok) errors.push(`${what}: ${run.error ?? "failed"}`);
+      return run;
+    };
+    await measured("first run");
+    const unchanged: RunFigures[] = [];
+    for (let i = 0; i < repeats; i++) unchanged.push(await measured("unchanged re-run"));
+    const telemetry: RunFigures[] = [];
+    for (let i = 0; i < repeats; i++) {
+      current.value = i % 2 === 0 ? nextHour : base;
+      telemetry.push(await measured("telemetry-only hour"));
+    }
+    current.value = base;
+    await measured("back to the base");
+    current.value = nextDay;
+    const day = await measured("next day");
+    return { unchanged: summarize(unchanged), telemetryOnly: summarize(telemetry), nextDay: summarize([day]), limitsOk: errors.length === 0, limitErrors: errors };
+  } finally {
+    await server.close();
+    delete process.env.OPENROUTER_BASE_URL;
+  }
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -293,6 +346,11 @@ for (const k of KS) {
     cappedPeakHeapMb: capped.ok ? round(capped.peakHeapBytes / 2 ** 20, 1) : null,
   });
 }
+log("2026-shaped catalogue");
+const v2026 = { v2: await measure2026("v2", REPEATS), baseline: await measure2026("baseline", REPEATS) };
+const manifest = loadChangeManifest();
+const dayChanges = (["models", "endpoints"] as const).reduce((sum, kind) => sum + manifest[kind].insert.length + manifest[kind].update.length + manifest[kind].unavailable.length, 0);
+const heap2026 = await probe(loadRecording(GOLDEN_2026_PATHS.base), HEAP_CAP_MB);
 log("fetch phase");
 const fetchRows: Awaited<ReturnType<typeof measureFetchPhase>>[] = [];
 for (const maxConcurrency of CONCURRENCIES) fetchRows.push(await measureFetchPhase(golden, maxConcurrency, QUICK ? 1 : 3));
@@ -308,6 +366,12 @@ if (values.json) {
   console.log(
     JSON.stringify({
       unchanged: { v2: pick(k1.v2.unchanged), baseline: pick(k1.baseline.unchanged) },
+      upstream2026: {
+        unchanged: { v2: pick(v2026.v2.unchanged), baseline: pick(v2026.baseline.unchanged) },
+        telemetryOnly: { v2: pick(v2026.v2.telemetryOnly), baseline: pick(v2026.baseline.telemetryOnly) },
+        nextDay: { changes: dayChanges, v2: pick(v2026.v2.nextDay), baseline: pick(v2026.baseline.nextDay) },
+        errors: [...v2026.v2.limitErrors, ...v2026.baseline.limitErrors],
+      },
       change1pct: { changed: k1.changed, v2: pick(k1.v2.change1pct), baseline: pick(k1.baseline.change1pct) },
       fetch: { maxConcurrency: 8, wall_ms: f8.wall_ms, ideal_ms: f8.ideal_ms },
       heapCapMaxK: cap.maxK,
@@ -357,6 +421,24 @@ function renderTable(): string {
     "Entity mutations are the `runMutation` calls that wrote `or_models`/`or_endpoints` (v2) or `v1_models`/`v1_endpoints` (baseline). A v2 run also makes its bookkeeping calls: the run record's start and finish, and, with archival on, one archive batch per 100 responses.",
     "",
     `Median of ${REPEATS} repeat${REPEATS > 1 ? "s" : ""}.`,
+    "",
+  );
+  out.push("## 2026-shaped catalogue (tests/golden, k = 1, v1 paths)", "");
+  out.push("| scenario | ideal writes / entity mutations | v2 writes | baseline writes | v2 entity mutations | baseline entity mutations | v2 ms | baseline ms | ratio |");
+  out.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
+  for (const [name, key, ideal] of [
+    ["unchanged re-run", "unchanged", "0 / 0"],
+    ["telemetry and spellings changed only (next hour)", "telemetryOnly", "0 / 0"],
+    [`a day of real changes (${dayChanges} rows in its change list)`, "nextDay", `${dayChanges} / ${Math.ceil(dayChanges / 100)}`],
+  ] as const) {
+    const v2 = v2026.v2[key];
+    const base = v2026.baseline[key];
+    out.push(`| ${name} | ${ideal} | ${v2.writes} | ${base.writes} | ${v2.mutations} | ${base.mutations} | ${v2.wall_ms} | ${base.wall_ms} | ${ratio(v2.wall_ms, base.wall_ms)} |`);
+  }
+  const limits2026 = (p: Run2026) => (p.limitsOk ? "yes" : `no: ${p.limitErrors.join("; ").slice(0, 200)}`);
+  out.push(
+    "",
+    `Within transaction limits: v2 ${limits2026(v2026.v2)}, baseline ${limits2026(v2026.baseline)}. Peak heap of one run of the base, capped at ${HEAP_CAP_MB} MiB: ${heap2026.ok ? `${round(heap2026.peakHeapBytes / 2 ** 20, 1)} MiB` : "does not complete"}. The next-day writes count rows written, read by diffing the tables; its change list counts rows changed.`,
     "",
   );
   out.push("## Fetch phase (golden recording, 50 ms latency per request)", "");

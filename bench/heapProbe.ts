@@ -5,13 +5,15 @@
  * a stand-in ctx answers the queries with an empty table and serialises each mutation's
  * arguments, as Convex would, then drops them. Prints one JSON line.
  *
- *   node --max-old-space-size=64 heapProbe.mjs <baseUrl>
+ *   node --max-old-space-size=64 heapProbe.mjs <baseUrl> [v1|legacy-2025]
  */
 import { getFunctionName, type FunctionReference } from "convex/server";
 import type { ActionCtx } from "../convex/_generated/server";
 import { runSnapshot } from "../convex/lib/runSnapshot";
+import type { UpstreamPaths } from "../src/sources/requestKey";
 
 const baseUrl = process.argv[2];
+const paths = (process.argv[3] ?? "v1") as UpstreamPaths;
 let peak = 0;
 const sample = () => {
   peak = Math.max(peak, process.memoryUsage().heapUsed);
@@ -48,7 +50,7 @@ process.env.OPENROUTER_BASE_URL = baseUrl;
 console.log = () => undefined;
 console.warn = () => undefined;
 try {
-  const report = await runSnapshot(ctx, { snapshot_at: 0, remote: { maxBodyBytes: 256 * 1024 * 1024 } });
+  const report = await runSnapshot(ctx, { snapshot_at: 0, paths, remote: { maxBodyBytes: 256 * 1024 * 1024 } });
   sample();
   clearInterval(sampler);
   process.stdout.write(

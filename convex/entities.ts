@@ -1,7 +1,8 @@
 /**
  * `entities.applyBatch`: one batch of a run's changes to the catalogue tables, `or_models` and
- * `or_endpoints` together, in one transaction: rows to insert or update and rows to mark
- * unavailable, at most 100 items. The ConvexWriter decides every item up front; this only lands
+ * `or_endpoints` together, in one transaction: rows to insert or update (a model row may arrive
+ * marked unavailable: listed, but with no endpoint now) and rows to mark unavailable by key, at
+ * most 100 items. The ConvexWriter decides every item up front; this only lands
  * them, so a run with c changes costs ⌈c/100⌉ mutations.
  */
 import { v } from "convex/values";
@@ -22,7 +23,7 @@ export const applyBatch = internalMutation({
   handler: async (ctx, { models, endpoints, unavailableModels, unavailableEndpoints, snapshot_at, unavailable_at }) => {
     assertBatchSize("entities.applyBatch", models.length + endpoints.length + unavailableModels.length + unavailableEndpoints.length);
     const outcomes: UpsertOutcome[] = [];
-    for (const row of models) outcomes.push(await upsertEntityRow(ctx, "or_models", await findModel(ctx, row.value.slug), row, snapshot_at));
+    for (const row of models) outcomes.push(await upsertEntityRow(ctx, "or_models", await findModel(ctx, row.value.slug), row, snapshot_at, unavailable_at));
     for (const row of endpoints) outcomes.push(await upsertEntityRow(ctx, "or_endpoints", await findEndpoint(ctx, row.value), row, snapshot_at));
     let marked = 0;
     for (const slug of unavailableModels) if (await markRowUnavailable(ctx, await findModel(ctx, slug), unavailable_at)) marked++;

@@ -19,14 +19,25 @@ export const upsert = internalMutation({
   handler: async (ctx, { row, snapshot_at }) => upsertEntityRow(ctx, "or_models", await findModel(ctx, row.value.slug), row, snapshot_at),
 });
 
-/** One page of what the writer needs to decide: key, fingerprint, availability. */
+/**
+ * One page of what the writer needs to decide: key, fingerprint, availability.
+ *
+ * A model with no variant that is not an alias is unavailable by definition. Rows written before
+ * availability meant having endpoints (before the 2026 shape) may still say available: they are
+ * reported unavailable here, so the first run after an upgrade marks them with their content
+ * update instead of counting hundreds of them against the share guard.
+ */
 export const loadStatePage = internalQuery({
   args: { paginationOpts: paginationOptsValidator },
   handler: async (ctx, { paginationOpts }) => {
     const page = await ctx.db.query("or_models").withIndex("by_slug").paginate(paginationOpts);
     return {
       ...page,
-      page: page.page.map((row) => ({ slug: row.slug, content_hash: row.content_hash, unavailable_at: row.unavailable_at })),
+      page: page.page.map((row) => ({
+        slug: row.slug,
+        content_hash: row.content_hash,
+        unavailable_at: row.unavailable_at ?? (row.variants.length === 0 && row.is_alias !== true ? row.changed_at : null),
+      })),
     };
   },
 });

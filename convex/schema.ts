@@ -4,19 +4,19 @@
  * Entity rows (`or_models`, `or_endpoints`) hold the transformed upstream record plus
  * bookkeeping: `content_hash` (what `decide` compares), `first_seen_at`, `changed_at` (the
  * snapshot at which the content last changed) and `unavailable_at` (set when the entity vanished
- * upstream in a healthy run, cleared when it returns). An unchanged entity is never written, so
- * there is no per-run timestamp on it.
+ * upstream, or a model is listed with no endpoint now, in a healthy run; cleared when it returns).
+ * An unchanged entity is never written, so there is no per-run timestamp on it.
  */
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { vEndpointContent, vEntityBookkeeping, vKindReport, vModelContent, vRunMetrics } from "./lib/validators";
+import { endpointTableFields, modelTableFields, vEntityBookkeeping, vFieldsReport, vKindReport, vRunMetrics } from "./lib/validators";
 
 export default defineSchema({
   /** One row per model slug. Written by `entities.applyBatch` (the ConvexWriter) and `or_models.upsert`. Read by the writer's pre-load (`loadStatePage`) and the public `or_models.get`/`list`. */
-  or_models: defineTable({ ...vModelContent.fields, ...vEntityBookkeeping.fields }).index("by_slug", ["slug"]),
+  or_models: defineTable({ ...modelTableFields, ...vEntityBookkeeping.fields }).index("by_slug", ["slug"]),
 
   /** One row per upstream endpoint record, keyed (model_permaslug, variant, endpoint_id). Written by `entities.applyBatch` and `or_endpoints.upsert`. Read by the writer's pre-load and the public `or_endpoints.forModel`/`list`. */
-  or_endpoints: defineTable({ ...vEndpointContent.fields, ...vEntityBookkeeping.fields })
+  or_endpoints: defineTable({ ...endpointTableFields, ...vEntityBookkeeping.fields })
     .index("by_model_permaslug_and_variant_and_endpoint_id", ["model_permaslug", "variant", "endpoint_id"])
     .index("by_model_slug", ["model_slug"]),
 
@@ -38,6 +38,8 @@ export default defineSchema({
       source: v.string(),
       replay_from: v.optional(v.id("snapshot_runs")),
       maxConcurrency: v.number(),
+      /** Upstream path family: `v1` or `legacy-2025` (absent on runs recorded before it was configurable). */
+      paths: v.optional(v.string()),
     }),
     /** Why the run failed, when it did. */
     error: v.optional(v.string()),
@@ -51,6 +53,8 @@ export default defineSchema({
         endpoints: vKindReport,
         issues: v.number(),
         mutations: v.number(),
+        /** Upstream fields seen against the drift ledger (see `upstream_fields`). */
+        fields: v.optional(vFieldsReport),
       }),
     ),
   })
@@ -104,6 +108,8 @@ export default defineSchema({
     compressed_size: v.number(),
     /** A change point: the body differs from the previous archive of the same request. */
     changed: v.boolean(),
+    /** Absent for a 200. 404 for an endpoint list that answered "no endpoints now" (empty body): replay answers 404 again. */
+    status: v.optional(v.number()),
   })
     .index("by_run_id", ["run_id"])
     .index("by_type_and_params_and_snapshot_at", ["type", "params", "snapshot_at"])
@@ -135,6 +141,51 @@ export default defineSchema({
     stored_bytes: v.number(),
     /** Compressed bytes as if every archive row had its own blob. */
     logical_bytes: v.number(),
+  }).index("by_name", ["name"]),
+
+  /**
+   * The upstream-drift ledger: one row per field path seen upstream (scope `model` for models-list
+   * entries, `endpoint` for endpoint records; paths inside pricing, pricing_json, tiers, features,
+   * data_policy, provider_info and reasoning_config too). Written by `upstream_fields.applyBatch`
+   * (the run's ledger step, `convex/lib/driftLedger.ts`) only in runs where the set of paths
+   * changed. Read by the ledger step's pre-load (`loadPage`), the public `upstream_fields.list` and
+   * `recent`, and the dashboard card.
+   */
+  upstream_fields: defineTable({
+    scope: v.union(v.literal("model"), v.literal("endpoint")),
+    path: v.string(),
+    /** What the module does with it: stored, partly stored, used, telemetry, presentation, internal, embedded copy, unmapped. */
+    treatment: v.string(),
+    /** Whether the module keeps what the path holds (stored, partly stored, used). */
+    mapped: v.boolean(),
+    first_seen_at: v.number(),
+    /** The snapshot of the last run that saw it and wrote the ledger; for a gone path, the last healthy run before it went. */
+    last_seen_at: v.number(),
+    /** Seen by the latest run that wrote the ledger; not marked gone while the run's endpoint data is suspect (see `convex/lib/driftLedger.ts`). */
+    present: v.boolean(),
+    /** When a run first missed it; null while present. */
+    gone_at: v.union(v.number(), v.null()),
+    /** Records that carried it in the last run that touched this row. */
+    count: v.number(),
+    /** A value it held, as JSON cut short. */
+    example: v.string(),
+    /** Seen by the ledger's first run, so not reported as new. */
+    baseline: v.boolean(),
+  })
+    .index("by_scope_and_path", ["scope", "path"])
+    .index("by_baseline_and_first_seen_at", ["baseline", "first_seen_at"]),
+
+  /**
+   * The ledger's one state row: a digest of the set of present paths, so an hour whose set did not
+   * change reads one document and writes none. Written last by the ledger step when the set
+   * changed (`upstream_fields.setState`); read by it first (`upstream_fields.state`).
+   */
+  upstream_field_sets: defineTable({
+    name: v.string(),
+    digest: v.string(),
+    paths: v.number(),
+    changed_at: v.number(),
+    run_id: v.id("snapshot_runs"),
   }).index("by_name", ["name"]),
 
   /** One row per compaction walk. Written by `archive.compact` and each `archive.compactPage`. Read by `archive.lastCompaction`. */

@@ -94,6 +94,20 @@ export const get = internalQuery({
   },
 });
 
+/** The snapshot time of the last healthy run before `before`, or null: when the drift ledger's gone paths were last seen. */
+export const previousHealthyAt = internalQuery({
+  args: { before: v.number() },
+  returns: v.union(v.number(), v.null()),
+  handler: async (ctx, { before }) => {
+    const run = await ctx.db
+      .query("snapshot_runs")
+      .withIndex("by_ok_and_snapshot_at", (q) => q.eq("ok", true).lt("snapshot_at", before))
+      .order("desc")
+      .first();
+    return run?.snapshot_at ?? null;
+  },
+});
+
 /** Public: the newest run by snapshot time. */
 export const latest = query({
   args: {},

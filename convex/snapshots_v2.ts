@@ -18,6 +18,8 @@ export const runDemo = internalAction({
     snapshot_at: v.optional(v.number()),
     maxConcurrency: v.optional(v.number()),
     maxUnavailableShare: v.optional(v.number()),
+    // "v1" (default) or "legacy-2025"; checked by `checkRunArgs`.
+    paths: v.optional(v.string()),
     remote: v.optional(
       v.object({
         timeoutMs: v.optional(v.number()),
@@ -44,10 +46,13 @@ export const run = internalAction({
 export const STALE_AFTER_MS = LEASE_MS;
 
 const vKindCard = v.object({ processed: v.number(), updated: v.number() });
+const NEW_FIELDS_WINDOW_MS = 7 * 86_400_000;
+const NEW_FIELDS_COUNT_CAP = 1000;
 
 /**
- * Public: the dashboard card, from three indexed single-row reads. `now` defaults to the query's
- * clock; pass it to make staleness deterministic.
+ * Public: the dashboard card, from three indexed single-row reads and one indexed range (fields
+ * new upstream this week). `now` defaults to the query's clock; pass it to make staleness
+ * deterministic.
  */
 export const status = query({
   args: { now: v.optional(v.number()) },
@@ -70,6 +75,8 @@ export const status = query({
     in_progress: v.boolean(),
     stale: v.boolean(),
     running_since: v.union(v.number(), v.null()),
+    /** Upstream field paths first seen in the last 7 days (after the ledger's first run), at most 1,000; see `upstream_fields:recent`. */
+    new_fields_7d: v.number(),
   }),
   handler: async (ctx, { now }) => {
     const clock = now ?? Date.now();
@@ -78,6 +85,10 @@ export const status = query({
     const lastSuccess = await ctx.db.query("snapshot_runs").withIndex("by_ok_and_snapshot_at", (q) => q.eq("ok", true)).order("desc").first();
     const running = await ctx.db.query("snapshot_runs").withIndex("by_status_and_started_at", (q) => q.eq("status", "running")).order("desc").first();
     const stale = running !== null && clock - running.started_at > STALE_AFTER_MS;
+    const newFields = await ctx.db
+      .query("upstream_fields")
+      .withIndex("by_baseline_and_first_seen_at", (q) => q.eq("baseline", false).gte("first_seen_at", clock - NEW_FIELDS_WINDOW_MS))
+      .take(NEW_FIELDS_COUNT_CAP);
     const card = (kind: "models" | "endpoints") => {
       const counts = lastFinished?.report?.[kind];
       return { processed: counts?.total ?? 0, updated: counts ? counts.insert + counts.update + counts.unavailable : 0 };
@@ -98,6 +109,7 @@ export const status = query({
       in_progress: running !== null && !stale,
       stale,
       running_since: running?.started_at ?? null,
+      new_fields_7d: newFields.length,
     };
   },
 });

@@ -3,23 +3,26 @@
  * transaction limits on), in remote mode. Requests go over real HTTP to a loopback server serving
  * a recording, so fetch, archival, diffing and batch writes all run as in a deployment.
  *
- *   npm run snapshot                                  # the golden recording
+ *   npm run snapshot                                  # the 2026-shaped golden recording
  *   npm run snapshot -- --recording A.json --recording B.json   # one run per recording, same backend
- *   npm run snapshot -- --live                        # fetch OpenRouter itself
+ *   npm run snapshot -- --recording tests/golden/recording-2025-05-20.json   # the real May 2025 recording
+ *   npm run snapshot -- --live                        # fetch OpenRouter itself (v1 paths)
  *   npm run snapshot -- --json                        # one JSON line per run
  *   npm run snapshot -- --output dry-run              # what would be written, nothing stored
  *   npm run snapshot -- --faults "500@*" --json       # inject faults (grammar: tests/support/fakeOpenRouter.ts)
  *
- * The embedded runtime keeps nothing after the command ends. Node-only.
+ * Each recording is served under the path family its keys use (`v1` or `legacy-2025`), and the
+ * run asks for that family. The embedded runtime keeps nothing after the command ends. Node-only.
  */
 import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { api, internal } from "../convex/_generated/api";
 import type { SnapshotReport } from "../convex/lib/runSnapshot";
 import { parseFaultSpec, startFakeOpenRouter, type FakeOpenRouter } from "../tests/support/fakeOpenRouter";
+import { isUpstreamPaths, UPSTREAM_PATH_NAMES, UPSTREAM_PATHS, upstreamPathsOfRecording, type UpstreamPaths } from "../src/sources/requestKey";
 import { createEmbeddedConvex, tableCounts } from "./lib/embeddedConvex";
 
-const GOLDEN = "tests/golden/recording-2025-05-20.json";
+const GOLDEN = "tests/golden/recording-2026-base.json";
 const OUTPUTS = ["convex", "dry-run", "both"] as const;
 
 function fail(message: string): never {
@@ -35,8 +38,11 @@ const { values } = parseArgs({
     output: { type: "string", default: "convex" },
     maxConcurrency: { type: "string" },
     faults: { type: "string" },
+    paths: { type: "string" },
   },
 });
+if (values.paths !== undefined && !isUpstreamPaths(values.paths)) fail(`--paths must be one of ${UPSTREAM_PATH_NAMES.join(", ")}, got ${values.paths}`);
+if (values.paths !== undefined && !values.live) fail("--paths is for --live; a recording is served under the paths its keys use");
 
 const output = values.output as (typeof OUTPUTS)[number];
 if (!OUTPUTS.includes(output)) fail(`--output must be one of ${OUTPUTS.join(", ")}, got ${values.output}`);
@@ -56,12 +62,27 @@ function sharePercent(archive: { stored_bytes: number; logical_bytes: number }):
   return archive.logical_bytes === 0 ? "0%" : `${Math.round((1 - archive.stored_bytes / archive.logical_bytes) * 100)}%`;
 }
 
-function loadRecording(path: string): Record<string, unknown> {
+function loadRecording(path: string): { recording: Record<string, unknown>; paths: UpstreamPaths } {
+  let recording: unknown;
   try {
-    return JSON.parse(readFileSync(path, "utf8"));
+    recording = JSON.parse(readFileSync(path, "utf8"));
   } catch (error) {
     fail(`cannot read recording ${path}: ${error instanceof Error ? error.message : String(error)}`);
   }
+  if (recording === null || typeof recording !== "object" || Array.isArray(recording)) fail(`recording ${path}: expected an object mapping request keys to bodies`);
+  const paths = upstreamPathsOfRecording(recording as Record<string, unknown>);
+  if (paths === null) {
+    const expected = UPSTREAM_PATH_NAMES.map((name) => `${UPSTREAM_PATHS[name].models} (${name})`).join(" or ");
+    fail(`recording ${path}: it has no models-list key; expected ${expected}`);
+  }
+  return { recording: recording as Record<string, unknown>, paths };
+}
+
+function describeFields(fields: SnapshotReport["fields"]): string {
+  if (!fields) return "not compared (no models list)";
+  if (fields.baseline) return `${fields.seen} seen; the drift ledger starts with them`;
+  const listed = fields.new_fields.length > 0 ? ` (${fields.new_fields.join(", ")}${fields.new > fields.new_fields.length ? ", …" : ""})` : "";
+  return `${fields.seen} seen, ${fields.new} new${listed}, ${fields.gone} gone${fields.written ? "" : "; ledger unchanged"}`;
 }
 
 const HOUR_MS = 3_600_000;
@@ -83,10 +104,11 @@ console.log = (...args: unknown[]) => (values.json ? undefined : convexLog("  [c
 
 try {
   for (const [index, path] of plan.entries()) {
-    if (path) current = loadRecording(path);
+    let paths = values.paths as UpstreamPaths | undefined;
+    if (path) ({ recording: current, paths } = loadRecording(path));
     // Successive recordings stand for successive hours, the last one for the current hour.
     const snapshot_at = currentHour - (plan.length - 1 - index) * HOUR_MS;
-    const report: SnapshotReport = await t.action(internal.snapshots_v2.runDemo, { output, maxConcurrency, snapshot_at, remote });
+    const report: SnapshotReport = await t.action(internal.snapshots_v2.runDemo, { output, maxConcurrency, snapshot_at, remote, paths });
     const tables = await tableCounts(t);
     const run = await t.run(async (ctx) => ctx.db.get(report.run_id));
     const archive = await t.query(api.archive.storageStats, {});
@@ -99,8 +121,10 @@ try {
       recording: path ?? "live",
       models: report.models,
       endpoints: report.endpoints,
+      empty_lists: report.empty_lists,
       issues: report.issues,
       mutations: report.mutations,
+      fields: report.fields ?? null,
       duration_ms: report.duration_ms,
       tables,
       archive,
@@ -116,10 +140,11 @@ try {
       [
         `run ${line.run} — ${line.recording} — ${report.status}, ${report.health}, ${report.duration_ms} ms`,
         kind("models", report.models),
-        kind("endpoints", report.endpoints),
+        kind("endpoints", report.endpoints) + (report.empty_lists > 0 ? ` (${report.empty_lists} lists empty or 404: no endpoints now)` : ""),
         `  issues ${report.issues}, entity mutations ${report.mutations}, archived responses ${report.archived}`,
+        `  upstream fields: ${describeFields(report.fields)}`,
         `  metrics (snapshot_runs.metrics): ${JSON.stringify(run?.metrics ?? {})}`,
-        `  tables after the run: or_models ${tables.or_models}, or_endpoints ${tables.or_endpoints}, snapshot_archives ${tables.snapshot_archives}`,
+        `  tables after the run: or_models ${tables.or_models} (${tables.available_models} available), or_endpoints ${tables.or_endpoints} (${tables.available_endpoints} available), snapshot_archives ${tables.snapshot_archives}, upstream_fields ${tables.upstream_fields}`,
         `  archive: ${archive.rows} rows, ${archive.blobs} blobs, ${archive.stored_bytes} bytes stored of ${archive.logical_bytes} logical (${sharePercent(archive)} saved by sharing blobs)`,
         ...(report.error ? [`  error: ${report.error}`] : []),
         "",

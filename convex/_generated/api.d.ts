@@ -20,6 +20,7 @@ import type * as lib_archiveStore from "../lib/archiveStore.js";
 import type * as lib_archiveTransport from "../lib/archiveTransport.js";
 import type * as lib_archiver from "../lib/archiver.js";
 import type * as lib_convexWriter from "../lib/convexWriter.js";
+import type * as lib_driftLedger from "../lib/driftLedger.js";
 import type * as lib_entityRows from "../lib/entityRows.js";
 import type * as lib_issueWriter from "../lib/issueWriter.js";
 import type * as lib_metricsSink from "../lib/metricsSink.js";
@@ -29,6 +30,7 @@ import type * as or_endpoints from "../or_endpoints.js";
 import type * as or_models from "../or_models.js";
 import type * as snapshot_runs from "../snapshot_runs.js";
 import type * as snapshots_v2 from "../snapshots_v2.js";
+import type * as upstream_fields from "../upstream_fields.js";
 import type * as validation_issues from "../validation_issues.js";
 
 /**
@@ -47,6 +49,7 @@ declare const fullApi: ApiFromModules<{
   "lib/archiveTransport": typeof lib_archiveTransport;
   "lib/archiver": typeof lib_archiver;
   "lib/convexWriter": typeof lib_convexWriter;
+  "lib/driftLedger": typeof lib_driftLedger;
   "lib/entityRows": typeof lib_entityRows;
   "lib/issueWriter": typeof lib_issueWriter;
   "lib/metricsSink": typeof lib_metricsSink;
@@ -56,6 +59,7 @@ declare const fullApi: ApiFromModules<{
   or_models: typeof or_models;
   snapshot_runs: typeof snapshot_runs;
   snapshots_v2: typeof snapshots_v2;
+  upstream_fields: typeof upstream_fields;
   validation_issues: typeof validation_issues;
 }>;
 export declare const api: FilterApi<

@@ -23,6 +23,8 @@ export type ArchiveRowInput = {
   sha256: string;
   size: number;
   compressed_size: number;
+  /** Only for a 404: see `snapshot_archives.status`. */
+  status?: number;
   /** The archiver pointed this row at a known blob instead of storing the body. */
   reused: boolean;
 };
@@ -86,7 +88,8 @@ export async function recordArchiveRows(ctx: MutationCtx, rows: ArchiveRowInput[
       .withIndex("by_type_and_params_and_snapshot_at", (q) => q.eq("type", row.type).eq("params", row.params).lt("snapshot_at", row.snapshot_at))
       .order("desc")
       .first();
-    await ctx.db.insert("snapshot_archives", { ...row, storage_id, changed: previous === null || previous.sha256 !== row.sha256 });
+    const changed = previous === null || previous.sha256 !== row.sha256 || (previous.status ?? 200) !== (row.status ?? 200);
+    await ctx.db.insert("snapshot_archives", { ...row, storage_id, changed });
     delta.rows++;
     delta.logical_bytes += row.compressed_size;
   }

@@ -83,6 +83,7 @@ export function createConvexArchiver(ctx: ActionCtx, run: { run_id: Id<"snapshot
         sha256,
         size,
         compressed_size: blob.compressed_size,
+        ...(response.status !== undefined && response.status !== 200 ? { status: response.status } : {}),
         reused,
       });
       if (pending.length >= MAX_BATCH_ROWS) await flushChunk(pending.splice(0, MAX_BATCH_ROWS));

@@ -12,7 +12,7 @@
 import { internal } from "../_generated/api";
 import type { ActionCtx } from "../_generated/server";
 import { endpointKey, type OrEndpoint, type OrModel } from "../../src/openrouter/schemas";
-import { createChangeTracker, type EntityState } from "../../src/pipeline/changeTracker";
+import { createChangeTracker, type EntityState, type ModelChange } from "../../src/pipeline/changeTracker";
 import type { StoredEntity } from "../../src/pipeline/decide";
 import type { MetricsSink, OutputHandler, PipelineResult } from "../../src/pipeline/types";
 import { MAX_BATCH_BYTES, MAX_BATCH_ROWS } from "./entityRows";
@@ -81,9 +81,7 @@ export class ConvexWriter implements OutputHandler {
   async write(result: PipelineResult) {
     const change = await this.tracker.track(result);
     if (!change || change.decision === "stable") return;
-    const row = { value: change.value, content_hash: change.content_hash };
-    const item: BatchItem =
-      change.kind === "model" ? { kind: "model", row: row as ModelRow, bytes: change.bytes } : { kind: "endpoint", row: row as EndpointRow, bytes: change.bytes };
+    const item: BatchItem = change.kind === "model" ? modelItem(change) : { kind: "endpoint", row: { value: change.value, content_hash: change.content_hash }, bytes: change.bytes };
     // Flush first when the item would overflow the byte budget, and after at 100 items: small
     // rows go 100 to a mutation, large ones fewer.
     if (this.pending.length > 0 && this.pendingBytes + item.bytes > MAX_BATCH_BYTES) await this.apply(this.takePending());
@@ -122,6 +120,7 @@ export class ConvexWriter implements OutputHandler {
     this.withheld = removals.withheld;
     const items: BatchItem[] = [
       ...this.takePending(),
+      ...removals.modelChanges.map(modelItem),
       ...removals.models.map((slug): BatchItem => ({ kind: "unavailableModel", slug, bytes: KEY_BYTES })),
       ...removals.endpoints.map(
         ({ model_permaslug, variant, endpoint_id }): BatchItem => ({ kind: "unavailableEndpoint", key: { model_permaslug, variant, endpoint_id }, bytes: KEY_BYTES }),
@@ -133,7 +132,7 @@ export class ConvexWriter implements OutputHandler {
   }
 }
 
-type ModelRow = { value: OrModel; content_hash: string };
+type ModelRow = { value: OrModel; content_hash: string; available: boolean };
 type EndpointRow = { value: OrEndpoint; content_hash: string };
 type EndpointKey = Pick<OrEndpoint, "model_permaslug" | "variant" | "endpoint_id">;
 /** One buffered change, with what it weighs in a mutation's arguments. */
@@ -142,6 +141,10 @@ type BatchItem =
   | { kind: "endpoint"; row: EndpointRow; bytes: number }
   | { kind: "unavailableModel"; slug: string; bytes: number }
   | { kind: "unavailableEndpoint"; key: EndpointKey; bytes: number };
+function modelItem(change: ModelChange): BatchItem {
+  return { kind: "model", row: { value: change.value, content_hash: change.content_hash, available: change.available }, bytes: change.bytes };
+}
+
 /** What one key of a removal weighs in a batch, generously. */
 const KEY_BYTES = 512;
 

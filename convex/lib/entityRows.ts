@@ -3,10 +3,12 @@
  * internal mutations delegate to.
  *
  * Owns: how a decided change lands in a table. Inserts get `first_seen_at = changed_at =
- * snapshot_at`; updates replace the content, keep `first_seen_at`, set `changed_at` and clear
- * `unavailable_at`. A row whose stored hash already matches and is available is left alone, so a
- * retried or repeated batch writes nothing twice. Batches are bounded so one transaction stays far
- * inside Convex's limits.
+ * snapshot_at`; updates replace the content and keep `first_seen_at`. `changed_at` moves only when
+ * the content hash changed (it is when the content last changed, not when availability did).
+ * `unavailable_at` is cleared for an available entity, and set (once, kept after) for one that is
+ * not: a model whose catalogue entries have no endpoint now. A row whose stored hash and
+ * availability already match is left alone, so a retried or repeated batch writes nothing twice.
+ * Batches are bounded so one transaction stays far inside Convex's limits.
  */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
@@ -27,30 +29,37 @@ export function assertBatchSize(what: string, count: number): void {
 
 export type UpsertOutcome = "inserted" | "updated" | "unchanged";
 
+/**
+ * @param row `available` defaults to true (endpoints always are when seen).
+ * @param unavailable_at when a row that becomes unavailable here is marked; defaults to `snapshot_at`.
+ */
 export async function upsertEntityRow<Table extends EntityTable>(
   ctx: MutationCtx,
   table: Table,
   existing: Doc<Table> | null,
-  row: { value: object; content_hash: string },
+  row: { value: object; content_hash: string; available?: boolean },
   snapshot_at: number,
+  unavailable_at: number = snapshot_at,
 ): Promise<UpsertOutcome> {
+  const available = row.available ?? true;
   if (existing === null) {
     await ctx.db.insert(table, {
       ...row.value,
       content_hash: row.content_hash,
       first_seen_at: snapshot_at,
       changed_at: snapshot_at,
-      unavailable_at: null,
+      unavailable_at: available ? null : unavailable_at,
     } as never);
     return "inserted";
   }
-  if (existing.content_hash === row.content_hash && existing.unavailable_at === null) return "unchanged";
+  const sameContent = existing.content_hash === row.content_hash;
+  if (sameContent && (existing.unavailable_at === null) === available) return "unchanged";
   await ctx.db.replace(existing._id as Id<Table>, {
     ...row.value,
     content_hash: row.content_hash,
     first_seen_at: existing.first_seen_at,
-    changed_at: snapshot_at,
-    unavailable_at: null,
+    changed_at: sameContent ? existing.changed_at : snapshot_at,
+    unavailable_at: available ? null : (existing.unavailable_at ?? unavailable_at),
   } as never);
   return "updated";
 }

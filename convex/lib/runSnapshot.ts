@@ -3,9 +3,10 @@
  * cron's `snapshots_v2.run`.
  *
  * Owns: wiring, not work. It opens the run record, builds the transport (remote with archival, or
- * replay from a previous run's archives), picks the writers, runs `standard`, flushes the
- * archives, and closes the run record with a compact report. A run that throws is recorded
- * `failed` with its message, never left `running`.
+ * replay from a previous run's archives) over the configured upstream path family, picks the
+ * writers, runs `standard`, flushes the archives, compares the fields seen upstream with the drift
+ * ledger, and closes the run record with a compact report. A run that throws is recorded `failed`
+ * with its message, never left `running`.
  */
 import type { Infer } from "convex/values";
 import { internal } from "../_generated/api";
@@ -27,6 +28,9 @@ import { createMetricsSink } from "./metricsSink";
 import { RUN_PIPELINE } from "../../src/pipeline/runMetrics";
 import { ConvexState, ConvexWriter, loadConvexState } from "./convexWriter";
 import { vSnapshotReport } from "./validators";
+import { createFieldCensus } from "../../src/drift/fieldCensus";
+import { DEFAULT_UPSTREAM_PATHS, pathFamily, type UpstreamPaths } from "../../src/sources/requestKey";
+import { recordUpstreamFields, type FieldsReport } from "./driftLedger";
 
 export type SnapshotOutput = "convex" | "dry-run" | "both";
 
@@ -41,7 +45,28 @@ export type RunSnapshotArgs = {
   maxUnavailableShare?: number;
   /** Archive what a remote run fetches (default). Off only where archives are beside the point, e.g. the benchmark. */
   archive?: boolean;
+  /** Upstream path family: `v1` (default, or the OPENROUTER_PATHS environment variable) or `legacy-2025`. */
+  paths?: UpstreamPaths;
 };
+
+/**
+ * The path family a run asks for: its argument, else the deployment's OPENROUTER_PATHS, else `v1`.
+ * Returned unchecked: a bad environment value must fail the run on its record (`checkedPaths`),
+ * not before there is one.
+ */
+export function upstreamPathsSetting(args: Pick<RunSnapshotArgs, "paths">): string {
+  const environment = (globalThis as { process?: { env?: Record<string, string | undefined> } }).process?.env;
+  return args.paths ?? (environment?.OPENROUTER_PATHS || undefined) ?? DEFAULT_UPSTREAM_PATHS;
+}
+
+function checkedPaths(setting: string, fromArgument: boolean): UpstreamPaths {
+  try {
+    pathFamily(setting);
+  } catch (error) {
+    throw new Error(`${fromArgument ? "paths" : "OPENROUTER_PATHS"}: ${error instanceof Error ? error.message : String(error)}`);
+  }
+  return setting as UpstreamPaths;
+}
 
 export const DEFAULT_MAX_CONCURRENCY = 8;
 export const DEFAULT_MAX_UNAVAILABLE_SHARE = 0.2;
@@ -63,9 +88,9 @@ const OUTPUTS: readonly SnapshotOutput[] = ["convex", "dry-run", "both"];
  */
 export async function parseRunDemoArgs(
   ctx: ActionCtx,
-  args: Omit<RunSnapshotArgs, "output" | "replay_from"> & { output?: string; replay_from?: string },
+  args: Omit<RunSnapshotArgs, "output" | "replay_from" | "paths"> & { output?: string; replay_from?: string; paths?: string },
 ): Promise<RunSnapshotArgs> {
-  const { output, replay_from, ...rest } = args;
+  const { output, replay_from, paths, ...rest } = args;
   if (output !== undefined && !OUTPUTS.includes(output as SnapshotOutput)) {
     throw new Error(`output must be one of ${OUTPUTS.map((o) => JSON.stringify(o)).join(", ")}, got ${JSON.stringify(output)}`);
   }
@@ -75,7 +100,7 @@ export async function parseRunDemoArgs(
     if (found === null) throw new Error(`replay_from must be the id of a snapshot run, got ${JSON.stringify(replay_from)}`);
     replayRun = found._id;
   }
-  const parsed: RunSnapshotArgs = { ...rest, output: output as SnapshotOutput | undefined, replay_from: replayRun };
+  const parsed: RunSnapshotArgs = { ...rest, output: output as SnapshotOutput | undefined, replay_from: replayRun, paths: paths as UpstreamPaths | undefined };
   checkRunArgs(parsed);
   return parsed;
 }
@@ -92,6 +117,7 @@ export function checkRunArgs(args: RunSnapshotArgs): void {
   if (args.maxUnavailableShare !== undefined && !(args.maxUnavailableShare >= 0 && args.maxUnavailableShare <= 1)) {
     throw new Error(`maxUnavailableShare must be a number from 0 to 1, got ${args.maxUnavailableShare}`);
   }
+  if (args.paths !== undefined) checkedPaths(args.paths, true);
   for (const [name, value] of Object.entries(args.remote ?? {})) {
     if (value === undefined) continue;
     const minimum = name === "maxAttempts" || name === "timeoutMs" || name === "maxBodyBytes" ? 1 : 0;
@@ -113,7 +139,8 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
   // A replay stands for the hour it replays, so its rows get the original timestamps.
   const replayed = args.replay_from ? await ctx.runQuery(internal.snapshot_runs.get, { run_id: args.replay_from }) : null;
   const snapshot_at = args.snapshot_at ?? replayed?.snapshot_at ?? currentHour(started_at);
-  const config = { output, source, replay_from: args.replay_from, maxConcurrency };
+  const pathsSetting = upstreamPathsSetting(args);
+  const config = { output, source, replay_from: args.replay_from, maxConcurrency, paths: pathsSetting };
   const { run_id, skipped_for, took_over_from } = await ctx.runMutation(internal.snapshot_runs.start, {
     snapshot_at,
     started_at,
@@ -133,8 +160,11 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
   let convexWriter: ConvexWriter | null = null;
   let dryRunWriter: DryRunWriter | null = null;
   let counts: StandardCounts | null = null;
+  let fields: FieldsReport | undefined;
   let error: string | undefined;
+  const census = createFieldCensus();
   try {
+    const paths = checkedPaths(pathsSetting, args.paths !== undefined);
     const transport = args.replay_from
       ? await createArchiveTransport(ctx, args.replay_from)
       : archiving(
@@ -149,7 +179,7 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
           }),
           archiver,
         );
-    const sources = sourcesOver(transport, createValidator());
+    const sources = sourcesOver(transport, createValidator(), { paths, census });
 
     const handlers: OutputHandler[] = [];
     if (output !== "dry-run") {
@@ -175,6 +205,21 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
   }
 
   const writer = convexWriter ?? dryRunWriter;
+  if (!error && counts) {
+    try {
+      fields = await recordUpstreamFields(ctx, {
+        census,
+        run_id,
+        snapshot_at,
+        write: source === "remote" && output !== "dry-run",
+        protectEndpointPaths: counts.fetch_errors > 0 || (writer?.withheld ?? null) !== null,
+      });
+    } catch (ledgerError) {
+      // The ledger describes the upstream; failing to update it loses no catalogue data.
+      metrics.emit({ t: "error", source: "ledger", message: ledgerError instanceof Error ? ledgerError.message : String(ledgerError) });
+    }
+  }
+
   const health = error ? `failed: ${error}` : assessHealth(counts!, writer?.withheld ?? null);
   const ended_at = Date.now();
   const report: SnapshotReport = {
@@ -187,10 +232,12 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
     output,
     models: { total: counts?.models ?? 0, ...(writer?.perKind.model ?? ZERO_COUNTS) },
     endpoints: { total: counts?.endpoints ?? 0, ...(writer?.perKind.endpoint ?? ZERO_COUNTS) },
+    empty_lists: counts?.empty_variants ?? 0,
     issues: counts?.errors ?? 0,
     mutations: convexWriter?.mutations ?? 0,
     archived: archiver?.archived ?? 0,
     duration_ms: ended_at - started_at,
+    ...(fields ? { fields } : {}),
     ...(error ? { error } : {}),
   };
   metrics.emit({ t: "pipeline_finished", name: RUN_PIPELINE, ts: ended_at, counts: { ok: report.ok ? 1 : 0, duration_ms: report.duration_ms } });
@@ -200,7 +247,7 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
     health,
     ended_at,
     error,
-    report: { models: report.models, endpoints: report.endpoints, issues: report.issues, mutations: report.mutations },
+    report: { models: report.models, endpoints: report.endpoints, issues: report.issues, mutations: report.mutations, ...(fields ? { fields } : {}) },
   });
   try {
     await metrics.flush();
@@ -218,13 +265,25 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
   console.log(
     `snapshot ${run_id} ${report.status} (${health}) in ${report.duration_ms} ms — ` +
       `models ${report.models.total} seen, +${report.models.insert} ~${report.models.update} -${report.models.unavailable}; ` +
-      `endpoints ${report.endpoints.total} seen, +${report.endpoints.insert} ~${report.endpoints.update} -${report.endpoints.unavailable}; ` +
-      `issues ${report.issues}, mutations ${report.mutations}, archived ${report.archived}`,
+      `endpoints ${report.endpoints.total} seen, +${report.endpoints.insert} ~${report.endpoints.update} -${report.endpoints.unavailable}` +
+      (report.empty_lists > 0 ? ` (${report.empty_lists} lists empty or 404: no endpoints now)` : "") +
+      "; " +
+      `issues ${report.issues}, mutations ${report.mutations}, archived ${report.archived}` +
+      describeFields(fields),
   );
   return report;
 }
 
 const HEALTHY = "healthy";
+
+/** The log line's account of upstream fields: silent unless something appeared or went. */
+function describeFields(fields: FieldsReport | undefined): string {
+  if (!fields) return "";
+  if (fields.baseline) return fields.written ? `; upstream fields: ledger started with ${fields.seen}` : "";
+  if (fields.new === 0 && fields.gone === 0) return "";
+  const listed = fields.new_fields.join(", ") + (fields.new > fields.new_fields.length ? ", …" : "");
+  return `; upstream fields: ${fields.new} new${fields.new > 0 ? ` (${listed})` : ""}, ${fields.gone} gone`;
+}
 
 function skippedReport(run: {
   run_id: Id<"snapshot_runs">;
@@ -236,6 +295,7 @@ function skippedReport(run: {
 }): SnapshotReport {
   const none = { total: 0, ...ZERO_COUNTS };
   return {
+    empty_lists: 0,
     run_id: run.run_id,
     status: "skipped",
     ok: false,

@@ -2,10 +2,11 @@
  * Convex validators for the entity rows, tied at compile time to the zod output types in
  * src/openrouter/schemas.ts, so the table shape cannot drift from what the transforms produce.
  *
- * Free-form upstream records (`features`, `reasoning_config`) are `v.any()` here: zod has already
- * checked them against Convex's key and value rules (src/openrouter/convexSafe.ts).
+ * Free-form upstream values (`features`, `reasoning_config`, `default_*`, `router`, the rate cards,
+ * `supported_*_parameters`…) are `v.any()` here: zod has already checked them against Convex's key
+ * and value rules (src/openrouter/convexSafe.ts).
  */
-import { v, type Infer } from "convex/values";
+import { v, type GenericValidator, type Infer } from "convex/values";
 import { literals, nullable } from "convex-helpers/validators";
 import type { OrEndpoint, OrModel } from "../../src/openrouter/schemas";
 import type { RunMetrics } from "../../src/pipeline/runMetrics";
@@ -28,21 +29,65 @@ export const vModelContent = v.object({
   name: v.string(),
   short_name: nullableString,
   author: nullableString,
+  author_display_name: nullableString,
   description: nullableString,
   context_length: nullableNumber,
   input_modalities: v.array(v.string()),
   output_modalities: v.array(v.string()),
+  has_text_output: nullableBoolean,
   group: nullableString,
   hf_slug: nullableString,
   instruct_type: nullableString,
+  model_version_group_id: nullableString,
   hidden: v.boolean(),
+  is_private: v.boolean(),
   warning_message: nullableString,
+  promotion_message: nullableString,
+  routing_error_message: nullableString,
   created_at: nullableNumber,
   updated_at: nullableNumber,
+  hf_updated_at: nullableNumber,
+  /** Epoch ms when upstream's value reads as a date, else the text as given. */
+  knowledge_cutoff: v.union(v.string(), v.number(), v.null()),
+  supports_reasoning: nullableBoolean,
   reasoning_config: v.any(),
   features: v.any(),
+  default_parameters: v.any(),
+  default_order: v.array(v.any()),
+  default_stops: v.array(v.any()),
+  default_system: nullableString,
+  router: v.any(),
+  limit_rpm: nullableNumber,
+  limit_rpd: nullableNumber,
+  supported_tts_voices: v.any(),
+  is_trainable_text: nullableBoolean,
+  is_trainable_image: nullableBoolean,
+  required_attestation_types: v.any(),
+  /** A router alias (`~…` slug): no endpoints of its own, never requested. */
+  is_alias: v.boolean(),
+  /** The model an alias routes to, where its entry says; null for models. */
+  alias_target: nullableString,
   variants: v.array(vModelVariant),
 });
+
+const dataPolicyFields = {
+  training: nullableBoolean,
+  training_openrouter: nullableBoolean,
+  retains_prompts: nullableBoolean,
+  retention_days: nullableNumber,
+  requires_user_ids: nullableBoolean,
+  can_publish: nullableBoolean,
+  terms_of_service_url: nullableString,
+  privacy_policy_url: nullableString,
+  data_policy_url: nullableString,
+};
+const vDataPolicy = v.object(dataPolicyFields);
+
+/**
+ * Rate cards are open records (every key upstream sends, decimal strings parsed to numbers,
+ * anything else as given): `v.any()` inside, checked by zod against Convex's rules before.
+ */
+const vRateCard = v.record(v.string(), v.any());
 
 export const vEndpointContent = v.object({
   model_permaslug: v.string(),
@@ -50,10 +95,13 @@ export const vEndpointContent = v.object({
   endpoint_id: v.string(),
   model_slug: v.string(),
   model_variant_slug: nullableString,
+  model_variant_permaslug: nullableString,
   name: v.string(),
   context_length: nullableNumber,
   provider_name: v.string(),
+  /** The endpoint's own targeting key (`azure/eu`); `provider_info_slug` is its provider record's slug (`azure`). */
   provider_slug: nullableString,
+  provider_info_slug: nullableString,
   provider_display_name: nullableString,
   provider_model_id: nullableString,
   provider_group: nullableString,
@@ -61,7 +109,9 @@ export const vEndpointContent = v.object({
   quantization: nullableString,
   is_free: v.boolean(),
   is_byok: v.boolean(),
+  is_byok_only: v.boolean(),
   is_hidden: v.boolean(),
+  is_private: v.boolean(),
   is_deranked: v.boolean(),
   is_disabled: v.boolean(),
   can_abort: v.boolean(),
@@ -78,35 +128,71 @@ export const vEndpointContent = v.object({
   max_tokens_per_image: nullableNumber,
   limit_rpm: nullableNumber,
   limit_rpd: nullableNumber,
+  limit_rpm_cf: nullableNumber,
+  capacity_tpm: nullableNumber,
   supported_parameters: v.array(v.string()),
+  excluded_parameters: v.array(v.string()),
+  allowed_passthrough_parameters: v.array(v.string()),
+  supported_image_parameters: v.any(),
+  supported_video_parameters: v.any(),
   supports_image_input: v.boolean(),
   supports_file_input: v.boolean(),
-  data_policy: v.object({
-    training: nullableBoolean,
-    retains_prompts: nullableBoolean,
-    retention_days: nullableNumber,
-    requires_user_ids: nullableBoolean,
-    terms_of_service_url: nullableString,
-    privacy_policy_url: nullableString,
-    data_policy_url: nullableString,
-  }),
-  pricing: v.object({
-    prompt: v.number(),
-    completion: v.number(),
-    image: nullableNumber,
-    request: nullableNumber,
-    web_search: nullableNumber,
-    internal_reasoning: nullableNumber,
-    input_cache_read: nullableNumber,
-    input_cache_write: nullableNumber,
-    discount: nullableNumber,
-  }),
-  variable_pricings: v.array(
-    v.object({ type: v.string(), threshold: v.union(v.string(), v.number(), v.null()), prices: v.record(v.string(), v.number()) }),
-  ),
+  data_policy: vDataPolicy,
+  /** The flat rates (`prompt`, `completion`, `web_search`, …, `discount`) and `overrides`; no `display_pricing`. */
+  pricing: vRateCard,
+  /** The detailed rate card, SKU → rate; null when upstream sends none (before 2025-12-22). */
+  pricing_json: nullable(vRateCard),
+  pricing_version_id: nullableString,
+  /** Service tiers (flex, priority…) as given, rates parsed; null when absent. */
+  tiers: v.any(),
+  /** May 2025 prompt-threshold tiers, as given with rates parsed; [] since upstream dropped them. */
+  variable_pricings: v.array(vRateCard),
   features: v.any(),
-  status: nullableNumber,
+  deprecation_date: nullableNumber,
+  created_at: nullableNumber,
 });
+
+/**
+ * Fields that arrived with the 2026 upstream shape. A deployment's tables may hold rows written
+ * before them, and Convex checks every stored document against the schema on deploy, so the
+ * tables declare them optional. Every write goes through the content validators above, which
+ * require them: a row gains them the next time it is written (every row still listed upstream,
+ * on the first run after upgrading, since its content hash changes with the shape; a row gone
+ * upstream keeps its old shape until it returns).
+ */
+const MODEL_FIELDS_ADDED_2026 = [
+  "author_display_name", "has_text_output", "model_version_group_id", "is_private", "promotion_message", "routing_error_message",
+  "hf_updated_at", "knowledge_cutoff", "supports_reasoning", "default_parameters", "default_order", "default_stops", "default_system",
+  "router", "limit_rpm", "limit_rpd", "supported_tts_voices", "is_trainable_text", "is_trainable_image", "required_attestation_types",
+  "is_alias", "alias_target",
+] as const satisfies readonly (keyof typeof vModelContent.fields)[];
+const ENDPOINT_FIELDS_ADDED_2026 = [
+  "model_variant_permaslug", "provider_info_slug", "is_byok_only", "is_private", "limit_rpm_cf", "capacity_tpm", "excluded_parameters",
+  "allowed_passthrough_parameters", "supported_image_parameters", "supported_video_parameters", "pricing_json", "pricing_version_id",
+  "tiers", "deprecation_date", "created_at",
+] as const satisfies readonly (keyof typeof vEndpointContent.fields)[];
+
+type Grown<F extends Record<string, GenericValidator>, Added extends keyof F> = {
+  [K in keyof F]: K extends Added ? VOptional<F[K]> : F[K];
+};
+type VOptional<V extends GenericValidator> = ReturnType<typeof v.optional<V>>;
+
+function grown<F extends Record<string, GenericValidator>, Added extends keyof F>(fields: F, added: readonly Added[]): Grown<F, Added> {
+  const result: Record<string, GenericValidator> = { ...fields };
+  for (const key of added) result[key as string] = v.optional(fields[key]);
+  return result as Grown<F, Added>;
+}
+
+/** `or_models` content as the table declares it (see `MODEL_FIELDS_ADDED_2026`). */
+export const modelTableFields = grown(vModelContent.fields, MODEL_FIELDS_ADDED_2026);
+
+/** `or_endpoints` content as the table declares it, plus `status`, which rows written before telemetry was left out still carry. */
+export const endpointTableFields = {
+  ...grown(vEndpointContent.fields, ENDPOINT_FIELDS_ADDED_2026),
+  data_policy: v.object(grown(dataPolicyFields, ["training_openrouter", "can_publish"] as const)),
+  /** Legacy: telemetry stored before 2026; never written now, dropped when the row is next written. */
+  status: v.optional(v.any()),
+};
 
 /** Bookkeeping every entity row carries besides its content. */
 export const vEntityBookkeeping = v.object({
@@ -116,15 +202,22 @@ export const vEntityBookkeeping = v.object({
   unavailable_at: v.union(v.number(), v.null()),
 });
 
-/** A row to write: the content and its fingerprint. */
-export const vModelWrite = v.object({ value: vModelContent, content_hash: v.string() });
+/** A row to write: the content, its fingerprint, and whether the entity is available (a model with no endpoint now is not). */
+export const vModelWrite = v.object({ value: vModelContent, content_hash: v.string(), available: v.boolean() });
 export const vEndpointWrite = v.object({ value: vEndpointContent, content_hash: v.string() });
 export const vEndpointKey = v.object({ model_permaslug: v.string(), variant: v.string(), endpoint_id: v.string() });
 
-// Compile-time ties: each side must be assignable to the other.
+// Compile-time ties: each side must be assignable to the other. Free-form fields (`v.any()`) are left out of the tie.
 type Same<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
-const modelsMatch: Same<Omit<Infer<typeof vModelContent>, "features" | "reasoning_config">, Omit<OrModel, "features" | "reasoning_config">> = true;
-const endpointsMatch: Same<Omit<Infer<typeof vEndpointContent>, "features">, Omit<OrEndpoint, "features">> = true;
+type ModelFreeForm = "features" | "reasoning_config" | "default_parameters" | "default_order" | "default_stops" | "router" | "supported_tts_voices" | "required_attestation_types";
+type EndpointFreeForm = "features" | "pricing" | "pricing_json" | "tiers" | "variable_pricings" | "supported_image_parameters" | "supported_video_parameters";
+const modelsMatch: Same<Omit<Infer<typeof vModelContent>, ModelFreeForm>, Omit<OrModel, ModelFreeForm>> = true;
+const endpointsMatch: Same<Omit<Infer<typeof vEndpointContent>, EndpointFreeForm>, Omit<OrEndpoint, EndpointFreeForm>> = true;
+// Every field of the content is in the validator and the other way round, free-form ones included.
+const modelKeysMatch: Same<keyof Infer<typeof vModelContent>, keyof OrModel> = true;
+const endpointKeysMatch: Same<keyof Infer<typeof vEndpointContent>, keyof OrEndpoint> = true;
+void modelKeysMatch;
+void endpointKeysMatch;
 void modelsMatch;
 void endpointsMatch;
 
@@ -133,6 +226,21 @@ export type EndpointContent = Infer<typeof vEndpointContent>;
 
 export const vKindReport = v.object({ total: v.number(), insert: v.number(), update: v.number(), stable: v.number(), unavailable: v.number() });
 
+/** What a run's report says about the upstream's fields. */
+export const vFieldsReport = v.object({
+  /** Distinct paths the run saw. */
+  seen: v.number(),
+  /** Paths never seen before (none on the ledger's first run, which sets the baseline). */
+  new: v.number(),
+  /** Present paths the run did not see. */
+  gone: v.number(),
+  /** Up to 20 of the new paths, `scope:path`. */
+  new_fields: v.array(v.string()),
+  /** The run started the ledger: every path is baseline, none is new. */
+  baseline: v.boolean(),
+  /** Whether the run wrote the ledger (only when the set of paths changed, in remote runs that write). */
+  written: v.boolean(),
+});
 /** What `snapshots_v2.runDemo` and `run` return: a compact account of one run. */
 export const vSnapshotReport = v.object({
   run_id: v.id("snapshot_runs"),
@@ -144,10 +252,14 @@ export const vSnapshotReport = v.object({
   output: literals("convex", "dry-run", "both"),
   models: vKindReport,
   endpoints: vKindReport,
+  /** Endpoint lists that answered 404 or were empty: variants with no endpoints now. */
+  empty_lists: v.number(),
   issues: v.number(),
   mutations: v.number(),
   archived: v.number(),
   duration_ms: v.number(),
+  /** Fields seen upstream against the drift ledger; absent when the run got no models list. */
+  fields: v.optional(vFieldsReport),
   error: v.optional(v.string()),
 });
 

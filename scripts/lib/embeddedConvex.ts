@@ -35,11 +35,14 @@ export function createEmbeddedConvex() {
 
 export type EmbeddedConvex = ReturnType<typeof createEmbeddedConvex>;
 
-/** Row counts of the module's tables, read directly. */
+/** Row counts of the module's tables, read directly; `available_*` counts entity rows not marked unavailable. */
 export async function tableCounts(t: EmbeddedConvex) {
   return t.run(async (ctx) => ({
     or_models: (await ctx.db.query("or_models").collect()).length,
+    available_models: (await ctx.db.query("or_models").collect()).filter((row) => row.unavailable_at === null).length,
     or_endpoints: (await ctx.db.query("or_endpoints").collect()).length,
+    available_endpoints: (await ctx.db.query("or_endpoints").collect()).filter((row) => row.unavailable_at === null).length,
     snapshot_archives: (await ctx.db.query("snapshot_archives").collect()).length,
+    upstream_fields: (await ctx.db.query("upstream_fields").collect()).length,
   }));
 }

@@ -27,6 +27,11 @@ export function isWellFormedUnicode(text: string): boolean {
   return !LONE_SURROGATE.test(text);
 }
 
+/** `text` with every lone surrogate replaced by U+FFFD, as `String.prototype.toWellFormed` does. */
+export function toWellFormed(text: string): string {
+  return isWellFormedUnicode(text) ? text : text.replace(new RegExp(LONE_SURROGATE.source, "g"), "\uFFFD");
+}
+
 /** Why Convex would refuse `key` as a nested object key, or null when it is fine. */
 export function convexKeyProblem(key: string): string | null {
   if (key.length === 0) return "empty key";
@@ -79,6 +84,11 @@ function reportConvexProblems(value: unknown, ctx: z.RefinementCtx, path: (strin
     return;
   }
   ctx.addIssue({ code: "custom", message: `unsupported value of type ${typeof value}`, path });
+}
+
+/** A zod refinement reporting every spot in a value that Convex would refuse: `.superRefine(refineConvexJson)`. */
+export function refineConvexJson(value: unknown, ctx: z.RefinementCtx): void {
+  reportConvexProblems(value, ctx, [], 0);
 }
 
 /** A well-formed string. */

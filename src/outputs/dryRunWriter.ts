@@ -82,6 +82,7 @@ export class DryRunWriter implements OutputHandler {
     const removals = this.tracker.removals({ maxUnavailableShare: this.options.maxUnavailableShare });
     this.withheld = removals.withheld;
     if (removals.withheld) this.log(`  removals withheld: ${removals.withheld}`);
+    for (const change of removals.modelChanges) this.log(`  unavailable model    ${change.key} (listed, no endpoint now)`);
     for (const slug of removals.models) this.log(`  unavailable model    ${slug}`);
     for (const endpoint of removals.endpoints) this.log(`  unavailable endpoint ${endpointKey(endpoint)}`);
     const { model, endpoint } = this.tracker.perKind;

@@ -6,7 +6,7 @@
  */
 import { endpointKey, type OrEndpoint, type OrModel } from "../openrouter/schemas";
 import type { StoredEntity } from "../pipeline/decide";
-import { createChangeTracker, type EntityState } from "../pipeline/changeTracker";
+import { createChangeTracker, type EntityState, type ModelChange } from "../pipeline/changeTracker";
 import type { MetricsSink, OutputHandler, PipelineResult } from "../pipeline/types";
 
 export class MemoryState implements EntityState {
@@ -44,13 +44,23 @@ export class MemoryStateWriter implements OutputHandler {
   async write(result: PipelineResult) {
     const change = await this.tracker.track(result);
     if (!change || change.decision === "stable") return;
-    if (change.kind === "model") this.state.models.set(change.key, { value: change.value, content_hash: change.content_hash, unavailable_at: null });
+    if (change.kind === "model") this.applyModel(change, this.now());
     else this.state.endpoints.set(change.key, { value: change.value, content_hash: change.content_hash, unavailable_at: null });
   }
+  private now() {
+    return this.options.now?.() ?? Date.now();
+  }
+  /** As `upsertEntityRow`: an unavailable model keeps the time it was first marked. */
+  private applyModel(change: ModelChange, now: number) {
+    const previous = this.state.models.get(change.key);
+    const unavailable_at = change.available ? null : (previous?.unavailable_at ?? now);
+    this.state.models.set(change.key, { value: change.value, content_hash: change.content_hash, unavailable_at });
+  }
   finish() {
-    const now = this.options.now?.() ?? Date.now();
+    const now = this.now();
     const removals = this.tracker.removals({ maxUnavailableShare: this.options.maxUnavailableShare });
     this.withheld = removals.withheld;
+    for (const change of removals.modelChanges) this.applyModel(change, now);
     for (const slug of removals.models) this.state.models.get(slug)!.unavailable_at = now;
     for (const endpoint of removals.endpoints) this.state.endpoints.get(endpointKey(endpoint))!.unavailable_at = now;
     this.options.metrics?.emit({ t: "writer_stats", writer: this.name, counts: { ...this.tracker.counts } });

@@ -5,9 +5,11 @@
  * was seen, and working out removals at the end. A stored entity absent upstream is marked
  * unavailable, except when the absence is explained by a failure: a failed or partly invalid
  * endpoint fetch protects that variant's rows, a model that failed validation protects its slug
- * and its endpoints, and a run with zero models removes nothing.
+ * and its endpoints, and a run with zero models removes nothing. A model still listed but with no
+ * endpoint any more (`endpoint: null` on every entry) is a removal too: its change is held until
+ * the end, so that the share guard decides about it with every other removal.
  */
-import { endpointKey, variantKey, type OrEndpoint, type OrModel } from "../openrouter/schemas";
+import { endpointKey, modelIsAvailable, variantKey, type OrEndpoint, type OrModel } from "../openrouter/schemas";
 import { contentFingerprint } from "../lib/canonicalJson";
 import { decide, type Decision, type StoredEntity } from "./decide";
 import type { PipelineResult, WriterCounts } from "./types";
@@ -21,19 +23,24 @@ export interface EntityState {
   availableEndpoints(): Iterable<Pick<OrEndpoint, "model_permaslug" | "variant" | "endpoint_id" | "model_slug">>;
 }
 
+/** One decided entity. `available` is the availability it will have once written. */
 export type TrackedChange =
-  | { kind: "model"; key: string; decision: Decision; value: OrModel; content_hash: string; bytes: number }
-  | { kind: "endpoint"; key: string; decision: Decision; value: OrEndpoint; content_hash: string; bytes: number };
+  | { kind: "model"; key: string; decision: Decision; value: OrModel; content_hash: string; bytes: number; available: boolean }
+  | { kind: "endpoint"; key: string; decision: Decision; value: OrEndpoint; content_hash: string; bytes: number; available: true };
+
+export type ModelChange = Extract<TrackedChange, { kind: "model" }>;
 
 export function createChangeTracker(state: EntityState) {
   const seenModels = new Set<string>();
   const seenEndpoints = new Set<string>();
   const protectedSlugs = new Set<string>();
   const protectedVariants = new Set<string>();
+  /** Listed models that lost their last endpoint: written, marked unavailable, at the end. */
+  const goingUnavailable: ModelChange[] = [];
   const counts: WriterCounts = { insert: 0, update: 0, stable: 0, unavailable: 0 };
   const perKind = { model: { ...counts }, endpoint: { ...counts } };
 
-  function count(kind: "model" | "endpoint", decision: Decision | "unavailable") {
+  function count(kind: "model" | "endpoint", decision: Decision) {
     counts[decision]++;
     perKind[kind][decision]++;
   }
@@ -41,7 +48,7 @@ export function createChangeTracker(state: EntityState) {
   return {
     counts,
     perKind,
-    /** Decides one result. Returns the change for entities, null for errors and repeats. */
+    /** Decides one result. Returns the change for entities, null for errors, repeats and held removals. */
     async track(result: PipelineResult): Promise<TrackedChange | null> {
       if (result.kind === "error") {
         if (result.params?.permaslug !== undefined && result.params.variant !== undefined) {
@@ -55,9 +62,15 @@ export function createChangeTracker(state: EntityState) {
         if (seenModels.has(key)) return null;
         seenModels.add(key);
         const { content_hash, bytes } = await contentFingerprint(result.value);
-        const decision = decide(content_hash, state.model(key));
+        const available = modelIsAvailable(result.value);
+        const decision = decide(content_hash, state.model(key), available);
+        const change: ModelChange = { kind: "model", key, decision, value: result.value, content_hash, bytes, available };
+        if (decision === "unavailable") {
+          goingUnavailable.push(change);
+          return null;
+        }
         count("model", decision);
-        return { kind: "model", key, decision, value: result.value, content_hash, bytes };
+        return change;
       }
       const key = endpointKey(result.value);
       if (seenEndpoints.has(key)) return null;
@@ -65,7 +78,7 @@ export function createChangeTracker(state: EntityState) {
       const { content_hash, bytes } = await contentFingerprint(result.value);
       const decision = decide(content_hash, state.endpoint(key));
       count("endpoint", decision);
-      return { kind: "endpoint", key, decision, value: result.value, content_hash, bytes };
+      return { kind: "endpoint", key, decision, value: result.value, content_hash, bytes, available: true };
     },
     /**
      * Stored, available rows that this run shows to be gone upstream. Call once, at the end.
@@ -75,11 +88,16 @@ export function createChangeTracker(state: EntityState) {
      * upstream outage than a real change.
      */
     removals(options: { maxUnavailableShare?: number } = {}): Removals {
-      const none = { models: [], endpoints: [] };
+      const none = { models: [], modelChanges: [], endpoints: [] };
       if (seenModels.size === 0) return { ...none, withheld: null };
       const availableModels = [...state.availableModels()];
       const availableEndpoints = [...state.availableEndpoints()];
       const models = availableModels.filter((slug) => !seenModels.has(slug) && !protectedSlugs.has(slug));
+      const modelChanges = goingUnavailable.filter((change) => !protectedSlugs.has(change.key));
+      // A held removal that does not happen leaves its row as it was: counted stable.
+      const keepModels = (kept: readonly ModelChange[]) => {
+        for (const _ of kept) count("model", "stable");
+      };
       const endpoints = availableEndpoints.filter(
         (endpoint) =>
           !seenEndpoints.has(endpointKey(endpoint)) &&
@@ -88,23 +106,28 @@ export function createChangeTracker(state: EntityState) {
       );
       const maxShare = options.maxUnavailableShare ?? 1;
       for (const [kind, removed, available] of [
-        ["models", models.length, availableModels.length],
+        ["models", models.length + modelChanges.length, availableModels.length],
         ["endpoints", endpoints.length, availableEndpoints.length],
       ] as const) {
         if (available > 0 && removed / available > maxShare) {
           const withheld = `would mark ${removed} of ${available} ${kind} unavailable (${percent(removed / available)}, limit ${percent(maxShare)}); marked none`;
+          keepModels(goingUnavailable);
           return { ...none, withheld };
         }
       }
-      for (const _ of models) count("model", "unavailable");
+      keepModels(goingUnavailable.filter((change) => protectedSlugs.has(change.key)));
+      for (const _ of [...models, ...modelChanges]) count("model", "unavailable");
       for (const _ of endpoints) count("endpoint", "unavailable");
-      return { models, endpoints, withheld: null };
+      return { models, modelChanges, endpoints, withheld: null };
     },
   };
 }
 
 export type Removals = {
+  /** Models gone from the catalogue: marked unavailable by key. */
   models: string[];
+  /** Models still listed but with no endpoint now: written with their new content, marked unavailable. */
+  modelChanges: ModelChange[];
   endpoints: Pick<OrEndpoint, "model_permaslug" | "variant" | "endpoint_id" | "model_slug">[];
   /** Why removals were withheld by the share guard, or null. */
   withheld: string | null;

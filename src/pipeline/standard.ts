@@ -5,8 +5,10 @@
  *
  * Owns: the order of work and its counts. Knows nothing of databases and writes nothing itself:
  * writers decide what to do with each `PipelineResult`. A failed endpoint fetch becomes an error
- * result carrying its params, and the other variants go on. A failed models list throws: with no
- * models there is nothing a writer could safely do.
+ * result carrying its params, and the other variants go on; a variant that has no endpoints now
+ * (a 404, or an empty list) is counted, and its stored endpoints are then absent. Aliases have no
+ * variants, so they are never requested. A failed models list throws: with no models there is
+ * nothing a writer could safely do.
  */
 import { mapWithConcurrency } from "../lib/mapWithConcurrency";
 import { consolidateVariants, variantRequests } from "./consolidateVariants";
@@ -15,6 +17,8 @@ import type { ProcessContext } from "./processContext";
 export type StandardCounts = {
   models: number;
   variants: number;
+  /** Variants whose list answered 404 or was empty: no endpoints now. */
+  empty_variants: number;
   endpoints: number;
   /** Validation issues plus failed endpoint fetches. */
   errors: number;
@@ -38,6 +42,7 @@ export async function standard(ctx: ProcessContext): Promise<StandardCounts> {
 
   const requests = variantRequests(models);
   let endpoints = 0;
+  let emptyVariants = 0;
   let fetchErrors = 0;
   await mapWithConcurrency(requests, config.maxConcurrency, async (request) => {
     let list;
@@ -51,6 +56,7 @@ export async function standard(ctx: ProcessContext): Promise<StandardCounts> {
       return;
     }
     endpoints += list.length;
+    if (list.length === 0) emptyVariants++;
     for (const endpoint of list) await outputs.write({ kind: "endpoint", value: endpoint });
   });
 
@@ -66,6 +72,7 @@ export async function standard(ctx: ProcessContext): Promise<StandardCounts> {
   const counts: StandardCounts = {
     models: models.length,
     variants: requests.length,
+    empty_variants: emptyVariants,
     endpoints,
     errors: issues.length + fetchErrors,
     parse_errors: issues.length,

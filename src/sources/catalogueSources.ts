@@ -1,15 +1,19 @@
 /**
  * Catalogue sources over a transport: raw bodies in, validated entities out.
  *
- * Owns: `models()` and `endpoints()`. A body that is not `{ data: [...] }` is a failed request
- * (`SourceError`); a bad item inside a good body is a validation issue and the rest goes on; a
- * primary key repeated within one response is reported and the first record wins. Web-standard
- * only: Convex imports this file. `createSources` (Node and tests) builds the same object from a
- * config.
+ * Owns: `models()` and `endpoints()`, over the paths of one upstream family (`v1` by default). A
+ * body that is not `{ data: [...] }` is a failed request (`SourceError`); a bad item inside a good
+ * body is a validation issue and the rest goes on; a primary key repeated within one response is
+ * reported and the first record wins. A 404 on an endpoint list means "this variant has no
+ * endpoints now" and yields an empty list; any other failure throws, so the variant keeps its
+ * last known state. Every raw item, valid or not, is shown to the field census (the drift
+ * ledger's input) before validation. Web-standard only: Convex imports this file.
+ * `createSources` (Node and tests) builds the same object from a config.
  */
 import type { Validator } from "../pipeline/validator";
 import { EndpointRecordSchema, ModelEntrySchema, toEndpoint, type OrEndpoint, type OrModelEntry, type VariantRequest } from "../openrouter/schemas";
-import { ENDPOINTS_PATH, MODELS_PATH, type SourceRequest } from "./requestKey";
+import { DEFAULT_UPSTREAM_PATHS, pathFamily, type SourceRequest, type UpstreamPaths } from "./requestKey";
+import type { FieldCensus } from "../drift/fieldCensus";
 import { TransportError, type Transport } from "./transport";
 import { canonicalJson } from "../lib/canonicalJson";
 import { MAX_ENTITY_BYTES } from "../openrouter/convexSafe";
@@ -21,15 +25,21 @@ const PREVIEW_CHARS = 80;
 
 /**
  * Each models-list entry embeds a full copy of one endpoint record (provider info, data policy,
- * the model again…), of which the pipeline needs only `id` and `variant`: that endpoint is
- * fetched and validated from its own list. Pruning it while parsing keeps the parsed list several
- * times smaller, which is what bounds an action's memory on a large catalogue. A bad entry's
- * fingerprint is therefore taken over the entry with its endpoint pruned.
+ * the model again…), of which the pipeline needs only `id` and `variant` (to fetch its list) and
+ * the model it serves (an alias's target): that endpoint is fetched and validated from its own
+ * list. Pruning it while parsing keeps the parsed list several times smaller, which is what
+ * bounds an action's memory on a large catalogue. A bad entry's fingerprint is therefore taken
+ * over the entry with its endpoint pruned. Only a catalogue entry's own `endpoint` is pruned (its
+ * holder has a `slug` and a `permaslug`), never a key of that name deeper in a record.
  */
 function pruneEmbeddedEndpoint(this: unknown, key: string, value: unknown): unknown {
   if (key !== "endpoint" || value === null || typeof value !== "object" || Array.isArray(value)) return value;
-  const { id, variant } = value as { id?: unknown; variant?: unknown };
-  return { id, variant };
+  const holder = this as { slug?: unknown; permaslug?: unknown } | null;
+  if (holder === null || typeof holder !== "object" || typeof holder.slug !== "string" || !("permaslug" in holder)) return value;
+  const { id, variant, model_variant_slug, model } = value as { id?: unknown; variant?: unknown; model_variant_slug?: unknown; model?: { slug?: unknown } | null };
+  const model_slug = model !== null && typeof model === "object" ? model.slug : undefined;
+  // Absent stays absent: an `undefined` value is not a JSON value, and would fail validation.
+  return Object.fromEntries(Object.entries({ id, variant, model_variant_slug, model_slug }).filter(([, item]) => item !== undefined));
 }
 
 function parseDataArray(key: string, body: string, reviver?: (this: unknown, key: string, value: unknown) => unknown): unknown[] {
@@ -48,12 +58,21 @@ function parseDataArray(key: string, body: string, reviver?: (this: unknown, key
   return data;
 }
 
+export type SourcesOptions = {
+  /** Which upstream path family to request; default `v1`. */
+  paths?: UpstreamPaths;
+  /** Sees every raw item, for the drift ledger. */
+  census?: FieldCensus;
+};
+
 /**
  * @example
- * const sources = sourcesOver(createRemoteTransport(), createValidator());
+ * const sources = sourcesOver(createRemoteTransport(), createValidator(), { paths: "v1" });
  * const entries = await sources.models();
  */
-export function sourcesOver(transport: Transport, validator: Validator) {
+export function sourcesOver(transport: Transport, validator: Validator, options: SourcesOptions = {}) {
+  const paths = pathFamily(options.paths);
+  const census = options.census;
   /** A record Convex could not store as one document is reported, never written. */
   async function reportIfTooLarge(entity: object, raw: unknown, at: { source: string; params: Record<string, string>; index: number }): Promise<boolean> {
     const json = canonicalJson(entity);
@@ -74,16 +93,21 @@ export function sourcesOver(transport: Transport, validator: Validator) {
   return {
     transport: transport.name,
     validator,
+    paths: options.paths ?? DEFAULT_UPSTREAM_PATHS,
     /** Every entry of the models list, validated. One entry per (slug, variant). */
     async models() {
-      const request = { path: MODELS_PATH, params: {} };
+      const request = { path: paths.models, params: {} };
       const at = { source: "models", params: {} };
-      const entries = await validator.validate(ModelEntrySchema, await fetchData(request, pruneEmbeddedEndpoint), at);
-      // A slug repeats once per variant; the same (slug, variant) twice is a duplicate key.
+      const items = await fetchData(request, pruneEmbeddedEndpoint);
+      if (census) for (const item of items) census.record("model", item);
+      const entries = await validator.validate(ModelEntrySchema, items, at);
+      // A slug repeats once per variant; the same (slug, variant) twice is a duplicate key. An
+      // entry with no endpoint now names no variant: a retired model keeps one such entry per
+      // former variant ("Claude 2", "Claude 2 (self-moderated)"), told apart by name.
       const seen = new Set<string>();
       const unique: OrModelEntry[] = [];
       for (const { value: entry, index, raw } of entries) {
-        const key = `${entry.slug}\u0000${entry.variant ?? ""}`;
+        const key = JSON.stringify([entry.slug, entry.variant ?? null, entry.variant === null ? entry.name : null]);
         if (seen.has(key)) {
           const variant = entry.variant ?? "no active variant";
           await validator.report(raw, { ...at, index, summary: `duplicate entry for slug ${entry.slug} (${variant}); the first one is kept` });
@@ -95,11 +119,19 @@ export function sourcesOver(transport: Transport, validator: Validator) {
       }
       return unique;
     },
-    /** Every endpoint of one model variant, validated and keyed by the request. */
+    /** Every endpoint of one model variant, validated and keyed by the request; [] when it has none now (404). */
     async endpoints(variant: VariantRequest) {
       const params = { permaslug: variant.permaslug, variant: variant.variant };
       const at = { source: "endpoints", params };
-      const records = await validator.validate(EndpointRecordSchema, await fetchData({ path: ENDPOINTS_PATH, params }), at);
+      let items: unknown[];
+      try {
+        items = await fetchData({ path: paths.endpoints, params });
+      } catch (error) {
+        if (error instanceof TransportError && error.status === 404) return [];
+        throw error;
+      }
+      if (census) for (const item of items) census.record("endpoint", item);
+      const records = await validator.validate(EndpointRecordSchema, items, at);
       // One row per (variant, endpoint id): a second record under the same id in one list is
       // reported, and the first one wins, so the row cannot flap between the two.
       const seen = new Set<string>();

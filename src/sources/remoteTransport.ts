@@ -98,6 +98,7 @@ export function createRemoteTransport(options: RemoteTransportOptions = {}): Tra
         let failure: string;
         let retryable: boolean;
         let serverDelayMs: number | null = null;
+        let status: number | null = null;
         try {
           const response = await doFetch(url, {
             signal: AbortSignal.timeout(attemptTimeoutMs),
@@ -115,6 +116,7 @@ export function createRemoteTransport(options: RemoteTransportOptions = {}): Tra
           }
           await response.body?.cancel();
           failure = `HTTP ${response.status}`;
+          status = response.status;
           retryable = RETRYABLE_STATUS(response.status);
           serverDelayMs = parseRetryAfterMs(response.headers.get("retry-after"));
         } catch (error) {
@@ -127,7 +129,7 @@ export function createRemoteTransport(options: RemoteTransportOptions = {}): Tra
         const willRetry = retryable && attempt < config.maxAttempts && now() + wantedDelayMs < deadlineAt;
         const delayMs = willRetry ? wantedDelayMs : 0;
         options.onAttempt?.({ key, attempt, outcome: failure, willRetry, delayMs });
-        if (!willRetry) throw new TransportError(key, `${failure} after ${attempt} attempt(s)`, attempt);
+        if (!willRetry) throw new TransportError(key, `${failure} after ${attempt} attempt(s)`, attempt, status);
         await sleep(delayMs);
       }
       throw new TransportError(key, `${lastFailure} after ${config.maxAttempts} attempt(s)`, config.maxAttempts);

@@ -13,7 +13,14 @@ import { requestKey, type SourceRequest } from "./requestKey";
  * they came off the wire, when the transport has them: archival hashes and compresses those
  * instead of encoding the text again.
  */
-export type RawResponse = { key: string; request: SourceRequest; body: string; bytes?: Uint8Array };
+export type RawResponse = {
+  key: string;
+  request: SourceRequest;
+  body: string;
+  bytes?: Uint8Array;
+  /** HTTP status when it was not 200: only a 404 is ever archived (see `withArchival`). */
+  status?: number;
+};
 
 export interface Transport {
   /** Human-readable name for reports: "remote", "fixtures", "archive". */
@@ -21,12 +28,17 @@ export interface Transport {
   get(request: SourceRequest): Promise<RawResponse>;
 }
 
-/** A request that produced no usable body. `key` names the request. */
+/**
+ * A request that produced no usable body. `key` names the request; `status` is the HTTP status
+ * when the server answered with one. A 404 on an endpoint list means "this variant has no
+ * endpoints now" (see `catalogueSources`), so transports must report it with `status: 404`.
+ */
 export class TransportError extends Error {
   constructor(
     readonly key: string,
     message: string,
     readonly attempts = 1,
+    readonly status: number | null = null,
   ) {
     super(`${key}: ${message}`);
     this.name = "TransportError";
@@ -37,8 +49,8 @@ export class TransportError extends Error {
 export type Recording = Record<string, unknown>;
 
 /**
- * Serves a recording held in memory. A key the recording lacks is a failed request, as a 404
- * would be live.
+ * Serves a recording held in memory. A key the recording lacks answers 404, as the live API (and
+ * the loopback fake) answer a request they have nothing for.
  *
  * @example createRecordingTransport({ "/api/frontend/models": { data: [] } })
  */
@@ -48,7 +60,7 @@ export function createRecordingTransport(recording: Recording, name = "fixtures"
     async get(request) {
       const key = requestKey(request);
       if (!Object.prototype.hasOwnProperty.call(recording, key)) {
-        throw new TransportError(key, "not in the recording");
+        throw new TransportError(key, "HTTP 404 (not in the recording)", 1, 404);
       }
       const value = recording[key];
       return { key, request, body: typeof value === "string" ? value : JSON.stringify(value) };

@@ -4,12 +4,12 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { startFakeOpenRouter, type FakeOpenRouter } from "../support/fakeOpenRouter";
-import { FAULT_CASES, runFaultCase } from "../support/faultMatrix";
-import { loadGolden, type RawRecording } from "../support/recording";
+import { FAULT_CASES, loadFaultBaseline, runFaultCase } from "../support/faultMatrix";
+import type { RawRecording } from "../support/recording";
 import { setupTest } from "./setup";
 
-const golden = loadGolden();
-const recordingRef: { current: RawRecording } = { current: golden };
+const baseline = loadFaultBaseline();
+const recordingRef: { current: RawRecording } = { current: baseline };
 let server: FakeOpenRouter;
 
 beforeAll(async () => {
@@ -23,8 +23,9 @@ afterAll(async () => {
 
 describe("fault matrix", () => {
   it.each(FAULT_CASES.map((fault) => [fault.name, fault] as const))("%s", async (_name, fault) => {
-    const result = await runFaultCase(setupTest(), server, recordingRef, golden, fault);
+    const result = await runFaultCase(setupTest(), server, recordingRef, baseline, fault);
     expect(result.observed).toEqual(fault.expected);
     expect(result.rows_lost).toBe(0);
+    if (fault.healthIncludes) expect(result.report.health).toContain(fault.healthIncludes);
   });
 });

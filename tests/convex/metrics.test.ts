@@ -155,6 +155,7 @@ describe("snapshots_v2.status", () => {
       in_progress: false,
       stale: false,
       running_since: null,
+      new_fields_7d: 0,
     });
 
     let recording: RawRecording = golden;

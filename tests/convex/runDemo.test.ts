@@ -38,7 +38,10 @@ describe("runDemo over the golden recording", () => {
       expect(new Set(endpoints.map((e) => `${endpointsKey(e.model_permaslug, e.variant)}#${e.endpoint_id}`))).toEqual(
         new Set([...raw.variantKeys].flatMap((key) => golden[key].data.map((r: any) => `${key}#${r.id}`))),
       );
-      expect(models.every((m) => m.first_seen_at === T0 && m.changed_at === T0 && m.unavailable_at === null)).toBe(true);
+      expect(models.every((m) => m.first_seen_at === T0 && m.changed_at === T0)).toBe(true);
+      // Availability is having endpoints: a slug whose entries all have `endpoint: null` is stored, marked unavailable.
+      expect(models.filter((m) => m.unavailable_at === null)).toHaveLength(raw.availableModels);
+      expect(models.filter((m) => m.unavailable_at === T0).every((m) => m.variants.length === 0)).toBe(true);
 
       const before = { models: byId(models), endpoints: byId(endpoints) };
       const { report: second, calls } = await runCounted(t, { snapshot_at: T0 + HOUR });
@@ -70,39 +73,57 @@ describe("runDemo over the golden recording", () => {
       const scoutKey = endpointsKey("meta-llama/llama-4-scout-17b-16e-instruct", "standard");
       for (const n of [1, 2]) next[scoutKey].data.push({ ...structuredClone(next[scoutKey].data[0]), id: `00000000-0000-4000-8000-00000000000${n}` });
       next[MODELS_KEY].data.push({ ...structuredClone(next[MODELS_KEY].data.find((e: any) => e.endpoint === null)), slug: "test/new", permaslug: "test/new", name: "Test: New" });
-      // K = 3 endpoints removed from the scout list; 2 models with no variant removed.
+      // K = 3 endpoints removed from the scout list; 2 models (each a slug's only entry, with one
+      // single-endpoint list of its own) leave the catalogue, and take their endpoint with them.
       const removedIds = next[scoutKey].data.splice(1, 3).map((r: any) => r.id);
+      const listUsers = new Map<string, number>();
+      for (const e of next[MODELS_KEY].data) if (e.endpoint) listUsers.set(endpointsKey(e.permaslug, e.endpoint.variant), (listUsers.get(endpointsKey(e.permaslug, e.endpoint.variant)) ?? 0) + 1);
+      const slugEntries = new Map<string, number>();
+      for (const e of next[MODELS_KEY].data) slugEntries.set(e.slug, (slugEntries.get(e.slug) ?? 0) + 1);
+      const removable = next[MODELS_KEY].data.filter((e: any) => {
+        if (!e.endpoint || slugEntries.get(e.slug) !== 1) return false;
+        const key = endpointsKey(e.permaslug, e.endpoint.variant);
+        return listUsers.get(key) === 1 && next[key].data.length === 1 && !changedKeys.includes(key);
+      });
       const removedSlugs: string[] = [];
-      for (let i = 0; i < 2; i++) {
-        const index = next[MODELS_KEY].data.findIndex((e: any) => e.endpoint === null && e.slug !== "test/new");
-        removedSlugs.push(next[MODELS_KEY].data.splice(index, 1)[0].slug);
+      for (const entry of removable.slice(0, 2)) {
+        next[MODELS_KEY].data.splice(next[MODELS_KEY].data.indexOf(entry), 1);
+        removedSlugs.push(entry.slug);
+        removedIds.push(next[endpointsKey(entry.permaslug, entry.endpoint.variant)].data[0].id);
       }
       recording = next;
 
       const { report, calls } = await runCounted(t, { snapshot_at: T0 + HOUR });
       const models = await allRows(t, "or_models");
       const endpoints = await allRows(t, "or_endpoints");
-      expect(report.endpoints).toMatchObject({ update: 150, insert: 2, unavailable: 3 });
+      expect(report.endpoints).toMatchObject({ update: 150, insert: 2, unavailable: 3 + 2 });
       expect(report.models).toMatchObject({ update: 2, insert: 1, unavailable: 2 });
-      expect(documentsWritten(before.endpoints, byId(endpoints))).toBe(150 + 2 + 3);
+      expect(documentsWritten(before.endpoints, byId(endpoints))).toBe(150 + 2 + 3 + 2);
       expect(documentsWritten(before.models, byId(models))).toBe(2 + 1 + 2);
       expect(models.filter((m) => m.changed_at === T0 + HOUR).map((m) => m.slug).sort()).toEqual(
         [...changedModels.map((e: any) => e.slug), "test/new"].sort(),
       );
       expect(endpoints.filter((e) => e.unavailable_at !== null).map((e) => e.endpoint_id).sort()).toEqual([...removedIds].sort());
-      expect(models.filter((m) => m.unavailable_at !== null).map((m) => m.slug).sort()).toEqual([...removedSlugs].sort());
+      // The 2 removed models, and the new one, which has no endpoint and so is stored unavailable.
+      expect(models.filter((m) => m.unavailable_at === T0 + HOUR).map((m) => m.slug).sort()).toEqual([...removedSlugs, "test/new"].sort());
       expect(endpoints.filter((e) => e.pricing.completion === 0.123)).toHaveLength(150);
       expect(endpoints.filter((e) => e.changed_at === T0 + HOUR && e.unavailable_at === null)).toHaveLength(152);
-      // 155 endpoint and 5 model changes: ⌈160/100⌉ = 2 batches in all, so at most ⌈c/100⌉ per table too.
+      // 157 endpoint and 5 model changes: ⌈162/100⌉ = 2 batches in all, so at most ⌈c/100⌉ per table too.
       expect(callsTo(calls, "entities:applyBatch")).toBe(2);
       expect(report.mutations).toBe(2);
 
       // Back to the original: the 2 removed models return (cleared), the 2 edited ones revert, and
-      // the model that only the edit had is now gone.
+      // the model that only the edit had is gone; it had no endpoint, so it was unavailable already.
       recording = golden;
       const back = await t.action(internal.snapshots_v2.runDemo, { snapshot_at: T0 + 2 * HOUR });
-      expect(back.models).toMatchObject({ update: 2 + 2, unavailable: 1 });
-      expect((await allRows(t, "or_models")).filter((m) => m.unavailable_at !== null).map((m) => m.slug)).toEqual(["test/new"]);
+      expect(back.models).toMatchObject({ update: 2 + 2, unavailable: 0 });
+      const stillUnavailable = (await allRows(t, "or_models")).filter((m) => m.unavailable_at !== null).map((m) => m.slug);
+      expect(stillUnavailable).toHaveLength(raw.models - raw.availableModels + 1);
+      expect(stillUnavailable).toContain("test/new");
+      for (const slug of removedSlugs) expect(stillUnavailable).not.toContain(slug);
+      // They came back as they were: their content did not change, so neither does changed_at.
+      const returned = (await allRows(t, "or_models")).filter((m) => removedSlugs.includes(m.slug));
+      expect(returned.map((m) => m.changed_at)).toEqual([T0, T0]);
       expect((await allRows(t, "or_endpoints")).filter((e) => e.unavailable_at !== null).map((e) => e.endpoint_id).sort()).toEqual(
         ["00000000-0000-4000-8000-000000000001", "00000000-0000-4000-8000-000000000002"],
       );

@@ -10,6 +10,7 @@ import type { TableNames } from "../../convex/_generated/dataModel";
 import { runSnapshot, type RunSnapshotArgs } from "../../convex/lib/runSnapshot";
 import schema from "../../convex/schema";
 import { startFakeOpenRouter, type FakeOpenRouter, type FakeOpenRouterOptions } from "../support/fakeOpenRouter";
+import { familyOf } from "../support/recording";
 
 export const modules = import.meta.glob("../../convex/**/*.ts");
 
@@ -26,19 +27,27 @@ export async function allRows<Table extends TableNames>(t: TestConvex, table: Ta
 
 /**
  * Starts the loopback fake OpenRouter and points the action's remote transport at it through
- * OPENROUTER_BASE_URL, as a deployment's environment variable would.
+ * OPENROUTER_BASE_URL, and at the path family its recording is keyed by through OPENROUTER_PATHS,
+ * as a deployment's environment variables would.
  */
 export async function withFakeOpenRouter<T>(options: FakeOpenRouterOptions, body: (server: FakeOpenRouter) => Promise<T>): Promise<T> {
   const server = await startFakeOpenRouter(options);
-  const previous = process.env.OPENROUTER_BASE_URL;
+  const recording = typeof options.recording === "function" ? options.recording() : options.recording;
+  const previous = { base: process.env.OPENROUTER_BASE_URL, paths: process.env.OPENROUTER_PATHS };
   process.env.OPENROUTER_BASE_URL = server.url;
+  process.env.OPENROUTER_PATHS = familyOf(recording);
   try {
     return await body(server);
   } finally {
-    if (previous === undefined) delete process.env.OPENROUTER_BASE_URL;
-    else process.env.OPENROUTER_BASE_URL = previous;
+    restoreEnv("OPENROUTER_BASE_URL", previous.base);
+    restoreEnv("OPENROUTER_PATHS", previous.paths);
     await server.close();
   }
+}
+
+function restoreEnv(name: string, value: string | undefined) {
+  if (value === undefined) delete process.env[name];
+  else process.env[name] = value;
 }
 
 /** Rows keyed by id with their full content, to tell which documents a run wrote. */

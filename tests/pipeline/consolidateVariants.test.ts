@@ -2,28 +2,24 @@
 /** consolidateVariants and variantRequests on hand-made entries. */
 import { describe, expect, it } from "vitest";
 import { consolidateVariants, variantRequests } from "../../src/pipeline/consolidateVariants";
-import type { OrModelEntry } from "../../src/openrouter/schemas";
+import { ModelEntrySchema, type OrModelEntry } from "../../src/openrouter/schemas";
 
+/** A parsed entry (every optional field at its absent value), with the fields a test sets. */
 function entry(overrides: Partial<OrModelEntry>): OrModelEntry {
-  return {
+  const parsed = ModelEntrySchema.parse({
     slug: "q/8b",
     permaslug: "q/8b-04-28",
     name: "Q: 8B",
-    short_name: null,
     author: "q",
-    description: null,
     context_length: 1000,
     input_modalities: ["text"],
     output_modalities: ["text"],
-    group: null,
-    hf_slug: null,
-    instruct_type: null,
-    hidden: false,
-    warning_message: null,
     created_at: 1,
     updated_at: 2,
-    reasoning_config: null,
-    features: {},
+    endpoint: null,
+  });
+  return {
+    ...parsed,
     variant: "standard",
     endpoint_id: "e1",
     ...overrides,

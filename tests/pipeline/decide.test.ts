@@ -23,6 +23,16 @@ describe("decide", () => {
   it("updates a row marked unavailable so the mark is cleared", async () => {
     expect(await decideValues({ a: 1 }, { a: 1 }, 5)).toBe("update");
   });
+  it("decides availability with the content: losing the last endpoint is a removal, regaining one an update", async () => {
+    const hash = await contentHash({ a: 1 });
+    const other = await contentHash({ a: 2 });
+    expect(decide(hash, undefined, false)).toBe("insert");
+    expect(decide(hash, { content_hash: hash, unavailable_at: null }, false)).toBe("unavailable");
+    expect(decide(other, { content_hash: hash, unavailable_at: null }, false)).toBe("unavailable");
+    expect(decide(hash, { content_hash: hash, unavailable_at: 5 }, false)).toBe("stable");
+    expect(decide(other, { content_hash: hash, unavailable_at: 5 }, false)).toBe("update");
+    expect(decide(hash, { content_hash: hash, unavailable_at: 5 }, true)).toBe("update");
+  });
   it("treats NaN as equal to NaN, unlike ===", async () => {
     expect(await decideValues({ p: Number.NaN }, { p: Number.NaN })).toBe("stable");
   });

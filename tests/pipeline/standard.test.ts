@@ -5,7 +5,8 @@
  */
 import { describe, expect, expectTypeOf, it } from "vitest";
 import { createSources, type Sources } from "../../src/sources/createSources";
-import { createRecordingTransport, type Transport } from "../../src/sources/transport";
+import { createRecordingTransport, TransportError, type Transport } from "../../src/sources/transport";
+import { requestKey as requestKeyOf } from "../../src/sources/requestKey";
 import { createProcessContext } from "../../src/pipeline/processContext";
 import { standard } from "../../src/pipeline/standard";
 import { createMemoryMetricsSink, type PipelineResult } from "../../src/pipeline/types";
@@ -24,7 +25,7 @@ class CollectingWriter {
 
 async function runOnce(recording: RawRecording, state: MemoryState, options: { maxConcurrency?: number; transport?: Transport } = {}) {
   const sources = options.transport
-    ? createSources({ sources: "custom", transport: options.transport })
+    ? createSources({ sources: "custom", transport: options.transport, paths: "legacy-2025" })
     : createSources({ sources: "fixtures", recording });
   const dry = new DryRunWriter({ state, log: () => {} });
   const collect = new CollectingWriter();
@@ -39,6 +40,26 @@ async function runOnce(recording: RawRecording, state: MemoryState, options: { m
   const counts = await standard(ctx);
   await ctx.outputs.finish();
   return { counts, dry, collect, issues: sources.validator.issues(), metrics };
+}
+
+/**
+ * A models entry that is its slug's only entry and has an endpoint, whose list is not shared with
+ * another entry: removing it touches one model and exactly that list's endpoints.
+ */
+function soleActiveEntry(recording: RawRecording, avoidKeys: string[]): { entry: any; endpoints: number } {
+  const entries: any[] = recording[MODELS_KEY].data;
+  const perSlug = new Map<string, number>();
+  const perList = new Map<string, number>();
+  for (const e of entries) {
+    perSlug.set(e.slug, (perSlug.get(e.slug) ?? 0) + 1);
+    if (e.endpoint) perList.set(endpointsKey(e.permaslug, e.endpoint.variant), (perList.get(endpointsKey(e.permaslug, e.endpoint.variant)) ?? 0) + 1);
+  }
+  const entry = entries.find((e) => {
+    if (!e.endpoint || perSlug.get(e.slug) !== 1) return false;
+    const key = endpointsKey(e.permaslug, e.endpoint.variant);
+    return perList.get(key) === 1 && !avoidKeys.includes(key) && recording[key].data.length > 0;
+  });
+  return { entry, endpoints: recording[endpointsKey(entry.permaslug, entry.endpoint.variant)].data.length };
 }
 
 describe("standard over the golden recording", () => {
@@ -140,14 +161,32 @@ describe("standard over the golden recording", () => {
   it("turns a failed variant fetch into an error with its params and keeps that variant's rows", async () => {
     const state = new MemoryState();
     await runOnce(golden, state);
-    const missing = cloneRecording(golden);
     const scoutKey = endpointsKey("meta-llama/llama-4-scout-17b-16e-instruct", "standard");
-    delete missing[scoutKey];
-    const { dry, collect, counts } = await runOnce(missing, state);
+    const inner = createRecordingTransport(golden);
+    const failing: Transport = {
+      name: "failing",
+      get: async (request) => {
+        if (requestKeyOf(request) === scoutKey) throw new TransportError(scoutKey, "HTTP 500 after 1 attempt(s)", 1, 500);
+        return inner.get(request);
+      },
+    };
+    const { dry, collect, counts } = await runOnce(golden, state, { transport: failing });
     const scoutRows = golden[scoutKey].data.length;
     expect(counts.fetch_errors).toBe(1);
     expect(collect.results.find((r) => r.kind === "error")).toMatchObject({ params: { permaslug: "meta-llama/llama-4-scout-17b-16e-instruct", variant: "standard" } });
     expect(dry.perKind.endpoint).toEqual({ insert: 0, update: 0, stable: raw.endpoints - scoutRows, unavailable: 0 });
+  });
+
+  it("takes a 404 on an endpoint list as 'no endpoints now': that variant's rows are marked unavailable, nothing fails", async () => {
+    const state = new MemoryState();
+    await runOnce(golden, state);
+    const missing = cloneRecording(golden);
+    const scoutKey = endpointsKey("meta-llama/llama-4-scout-17b-16e-instruct", "standard");
+    delete missing[scoutKey];
+    const { dry, counts } = await runOnce(missing, state);
+    const scoutRows = golden[scoutKey].data.length;
+    expect(counts).toMatchObject({ fetch_errors: 0, empty_variants: 1 });
+    expect(dry.perKind.endpoint).toEqual({ insert: 0, update: 0, stable: raw.endpoints - scoutRows, unavailable: scoutRows });
   });
 
   it("marks rows absent upstream unavailable, and a zero-model run marks nothing", async () => {
@@ -156,15 +195,45 @@ describe("standard over the golden recording", () => {
     const shrunk = cloneRecording(golden);
     const liquidKey = endpointsKey("liquid/lfm-7b", "standard");
     shrunk[liquidKey].data.pop();
-    const gone = shrunk[MODELS_KEY].data.findIndex((e: any) => e.endpoint === null);
-    shrunk[MODELS_KEY].data.splice(gone, 1);
+    // A model that leaves the catalogue takes its variant's endpoints with it.
+    const gone = soleActiveEntry(shrunk, [liquidKey]);
+    shrunk[MODELS_KEY].data.splice(shrunk[MODELS_KEY].data.indexOf(gone.entry), 1);
     const { dry } = await runOnce(shrunk, state);
     expect(dry.perKind.model.unavailable).toBe(1);
-    expect(dry.perKind.endpoint.unavailable).toBe(1);
+    expect(dry.perKind.endpoint.unavailable).toBe(1 + gone.endpoints);
+    expect(state.model(gone.entry.slug)?.unavailable_at).not.toBeNull();
 
     const empty = { [MODELS_KEY]: { data: [] } };
     const { dry: emptyRun } = await runOnce(empty, state);
     expect(emptyRun.counts.unavailable).toBe(0);
+  });
+
+  it("keeps a listed model whose entries have no endpoint now, marked unavailable, and makes it available when one returns", async () => {
+    const state = new MemoryState();
+    await runOnce(golden, state);
+    const retired = cloneRecording(golden);
+    const target = soleActiveEntry(retired, []);
+    target.entry.endpoint = null;
+    const { dry } = await runOnce(retired, state);
+    expect(dry.perKind.model).toEqual({ insert: 0, update: 0, stable: raw.models - 1, unavailable: 1 });
+    expect(dry.perKind.endpoint.unavailable).toBe(target.endpoints);
+    const row = state.model(target.entry.slug)!;
+    expect(row.unavailable_at).not.toBeNull();
+    expect(row.value.variants).toEqual([]);
+
+    const back = await runOnce(golden, state);
+    expect(back.dry.perKind.model).toEqual({ insert: 0, update: 1, stable: raw.models - 1, unavailable: 0 });
+    expect(state.model(target.entry.slug)?.unavailable_at).toBeNull();
+  });
+
+  it("prunes only a catalogue entry's own endpoint, never a key of that name deeper in a record", async () => {
+    const edited = cloneRecording(golden);
+    const entry = edited[MODELS_KEY].data.find((e: any) => e.endpoint === null);
+    entry.features = { endpoint: { id: "kept", note: "a feature named endpoint" } };
+    const state = new MemoryState();
+    const { issues } = await runOnce(edited, state);
+    expect(issues).toEqual([]);
+    expect(state.model(entry.slug)?.value.features).toEqual({ endpoint: { id: "kept", note: "a feature named endpoint" } });
   });
 
   it("emits pipeline start and finish with the counts", async () => {
