@@ -230,5 +230,15 @@ describe("runDemo over 2026-shaped catalogues", () => {
       delete process.env.OPENROUTER_BASE_URL;
     }
     await expect(t.action(internal.snapshots_v2.runDemo, { paths: "v2" })).rejects.toThrow(/paths: .*"v1", "legacy-2025", got "v2"/);
+    // A deployment's bad OPENROUTER_PATHS fails the cron's run on its record, naming the variable.
+    process.env.OPENROUTER_PATHS = "v2";
+    try {
+      const report = await t.action(internal.snapshots_v2.run, {});
+      expect(report).toMatchObject({ status: "failed", ok: false });
+      expect(report.error).toMatch(/^OPENROUTER_PATHS: .*got "v2"/);
+      expect(await t.run(async (ctx) => ctx.db.get(report.run_id))).toMatchObject({ status: "failed", config: { paths: "v2" } });
+    } finally {
+      delete process.env.OPENROUTER_PATHS;
+    }
   });
 });
