@@ -55,6 +55,18 @@ function effect(before: Reading, after: Reading) {
   return out;
 }
 
+/** Runs `first`, then `second` an hour later, and expects the second run to change no row. */
+async function expectNothingWritten(first: RawRecording, second: RawRecording) {
+  const state = new MemoryState();
+  await run(first, state, 0);
+  const before = read(state);
+  await run(second, state, 3_600_000);
+  const after = read(state);
+  const nothing = { insert: [], update: [], unavailable: [] };
+  expect(effect(before.models, after.models)).toEqual(nothing);
+  expect(effect(before.endpoints, after.endpoints)).toEqual(nothing);
+}
+
 /** A manifest key `permaslug|variant|id` as the state's endpoint key. */
 const manifestEndpointKey = (key: string) => {
   const [model_permaslug, variant, endpoint_id] = key.split("|");
@@ -111,13 +123,7 @@ describe("a fresh run of the 2026-shaped catalogue", () => {
 
 describe("successive 2026-shaped catalogues", () => {
   it("an hour with only telemetry and spellings changed writes nothing", async () => {
-    const state = new MemoryState();
-    await run(base, state, 0);
-    const before = read(state);
-    await run(nextHour, state, 3_600_000);
-    const after = read(state);
-    expect(effect(before.models, after.models)).toEqual({ insert: [], update: [], unavailable: [] });
-    expect(effect(before.endpoints, after.endpoints)).toEqual({ insert: [], update: [], unavailable: [] });
+    await expectNothingWritten(base, nextHour);
   });
 
   it("a day later, every real change is an insert, an update or a removal, and nothing else is", async () => {
@@ -147,12 +153,6 @@ describe("successive 2026-shaped catalogues", () => {
   });
 
   it("the same catalogue again writes nothing", async () => {
-    const state = new MemoryState();
-    await run(nextDay, state, 0);
-    const before = read(state);
-    await run(nextDay, state, 3_600_000);
-    const after = read(state);
-    expect(effect(before.models, after.models)).toEqual({ insert: [], update: [], unavailable: [] });
-    expect(effect(before.endpoints, after.endpoints)).toEqual({ insert: [], update: [], unavailable: [] });
+    await expectNothingWritten(nextDay, nextDay);
   });
 });
