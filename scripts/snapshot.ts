@@ -14,12 +14,12 @@
  * Each recording is served under the path family its keys use (`v1` or `legacy-2025`), and the
  * run asks for that family. The embedded runtime keeps nothing after the command ends. Node-only.
  */
-import { readFileSync } from "node:fs";
 import { parseArgs } from "node:util";
 import { api, internal } from "../convex/_generated/api";
 import type { SnapshotReport } from "../convex/lib/runSnapshot";
 import { parseFaultSpec, startFakeOpenRouter, type FakeOpenRouter } from "../tests/support/fakeOpenRouter";
-import { isUpstreamPaths, UPSTREAM_PATH_NAMES, UPSTREAM_PATHS, upstreamPathsOfRecording, type UpstreamPaths } from "../src/sources/requestKey";
+import { isUpstreamPaths, UPSTREAM_PATH_NAMES, upstreamPathsOfRecording, type UpstreamPaths } from "../src/sources/requestKey";
+import { readRecordingFile } from "../src/sources/createSources";
 import { createEmbeddedConvex, tableCounts } from "./lib/embeddedConvex";
 
 const GOLDEN = "tests/golden/recording-2026-base.json";
@@ -62,20 +62,15 @@ function sharePercent(archive: { stored_bytes: number; logical_bytes: number }):
   return archive.logical_bytes === 0 ? "0%" : `${Math.round((1 - archive.stored_bytes / archive.logical_bytes) * 100)}%`;
 }
 
+/** A recording file and the path family its keys use; `readRecordingFile` names what is wrong with a bad one. */
 function loadRecording(path: string): { recording: Record<string, unknown>; paths: UpstreamPaths } {
-  let recording: unknown;
   try {
-    recording = JSON.parse(readFileSync(path, "utf8"));
+    const recording = readRecordingFile(path);
+    return { recording, paths: upstreamPathsOfRecording(recording)! };
   } catch (error) {
-    fail(`cannot read recording ${path}: ${error instanceof Error ? error.message : String(error)}`);
+    const message = error instanceof Error ? error.message : String(error);
+    fail(message.startsWith(`recording ${path}:`) ? message : `cannot read recording ${path}: ${message}`);
   }
-  if (recording === null || typeof recording !== "object" || Array.isArray(recording)) fail(`recording ${path}: expected an object mapping request keys to bodies`);
-  const paths = upstreamPathsOfRecording(recording as Record<string, unknown>);
-  if (paths === null) {
-    const expected = UPSTREAM_PATH_NAMES.map((name) => `${UPSTREAM_PATHS[name].models} (${name})`).join(" or ");
-    fail(`recording ${path}: it has no models-list key; expected ${expected}`);
-  }
-  return { recording: recording as Record<string, unknown>, paths };
 }
 
 function describeFields(fields: SnapshotReport["fields"]): string {

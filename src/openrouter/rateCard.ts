@@ -48,18 +48,15 @@ export function parseRates(value: ConvexJson): ConvexJson {
 
 export type RateCard = { [key: string]: ConvexJson };
 
-/** A rate card object (`pricing`, `pricing_json`): checked against Convex's rules, rates parsed. */
+/**
+ * A rate card object, checked against Convex's rules, rates parsed. `pricing` is one too: an open
+ * record of every key upstream sends (the flat rates, `discount`, `overrides`, the copy of
+ * `display_pricing` it embeds); only the endpoint's root `display_pricing`, a duplicate, is left out.
+ */
 export const rateCardSchema = z
   .record(z.string(), z.unknown())
   .superRefine(refineConvexJson)
   .transform((card) => parseRates(card as RateCard) as RateCard);
-
-/**
- * `pricing`: an open record, every key upstream sends (the flat rates, `discount`, `overrides`, and
- * the copy of `display_pricing` it embeds), rates parsed. Only the endpoint's root `display_pricing`,
- * a duplicate of that copy, is left out of the row.
- */
-export const pricingSchema = rateCardSchema;
 
 /** Any rate-bearing value (`tiers`), as given with rates parsed; absent, null or `""` → null. */
 export const ratesSchema = convexJsonSchema.nullish().transform((value) => (value == null || value === "" ? null : parseRates(value)));

@@ -17,7 +17,7 @@
  *   variants (e.g. `anthropic/claude-3.5-sonnet` standard and beta share one id).
  */
 import { z } from "zod";
-import { pricingSchema, rateCardSchema, ratesSchema } from "./rateCard";
+import { rateCardSchema, ratesSchema } from "./rateCard";
 import {
   CONVEX_MAX_ARRAY_LENGTH,
   convexJsonObjectSchema,
@@ -274,7 +274,7 @@ export const EndpointRecordSchema = z.object({
   supported_image_parameters: nullableJson,
   supported_video_parameters: nullableJson,
   data_policy: DataPolicySchema,
-  pricing: pricingSchema,
+  pricing: rateCardSchema,
   pricing_json: rateCardSchema.nullish().transform((value) => value ?? null),
   pricing_version_id: nullableText,
   tiers: ratesSchema,

@@ -4,7 +4,7 @@
  * is kept as given, and `display_pricing` (presentation) is left out of `pricing`.
  */
 import { describe, expect, it } from "vitest";
-import { parseRates, pricingSchema, rateCardSchema, rateNumber, ratesSchema } from "../../src/openrouter/rateCard";
+import { parseRates, rateCardSchema, rateNumber, ratesSchema } from "../../src/openrouter/rateCard";
 import { contentHash } from "../../src/lib/canonicalJson";
 
 describe("rateNumber", () => {
@@ -45,7 +45,7 @@ describe("rate cards", () => {
     expect(await contentHash(changed)).not.toBe(await contentHash(before));
   });
   it("keeps every key of pricing, its display_pricing copy and overrides included, rates parsed", () => {
-    const pricing = pricingSchema.parse({
+    const pricing = rateCardSchema.parse({
       prompt: "0",
       completion: "0",
       discount: 0,
