@@ -9,16 +9,32 @@
  */
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
-import { endpointTableFields, modelTableFields, vEntityBookkeeping, vFieldsReport, vKindReport, vRunMetrics } from "./lib/validators";
+import { endpointTableFields, modelTableFields, vEntityBookkeeping, vFieldsReport, vKindReport, vRunMetrics, vWithheld } from "./lib/validators";
 
 export default defineSchema({
   /** One row per model slug. Written by `entities.applyBatch` (the ConvexWriter) and `or_models.upsert`. Read by the writer's pre-load (`loadStatePage`) and the public `or_models.get`/`list`. */
-  or_models: defineTable({ ...modelTableFields, ...vEntityBookkeeping.fields }).index("by_slug", ["slug"]),
+  or_models: defineTable({ ...modelTableFields, ...vEntityBookkeeping.fields }).index("by_slug", ["slug"]).index("by_unavailable_at", ["unavailable_at"]),
 
   /** One row per upstream endpoint record, keyed (model_permaslug, variant, endpoint_id). Written by `entities.applyBatch` and `or_endpoints.upsert`. Read by the writer's pre-load and the public `or_endpoints.forModel`/`list`. */
   or_endpoints: defineTable({ ...endpointTableFields, ...vEntityBookkeeping.fields })
     .index("by_model_permaslug_and_variant_and_endpoint_id", ["model_permaslug", "variant", "endpoint_id"])
-    .index("by_model_slug", ["model_slug"]),
+    .index("by_model_slug", ["model_slug"])
+    .index("by_unavailable_at", ["unavailable_at"]),
+
+  /**
+   * Removals the share guard withheld, one row per entity, kept so that a person can accept them
+   * (`removals.acceptWithheld`) without re-running. Written by the ConvexWriter at the end of a
+   * run that withheld (`removals.recordWithheld`); read and deleted by `acceptWithheld`.
+   */
+  withheld_removals: defineTable({
+    run_id: v.id("snapshot_runs"),
+    kind: v.union(v.literal("model"), v.literal("endpoint")),
+    /** The model's slug, or the endpoint's model slug. */
+    slug: v.string(),
+    model_permaslug: v.optional(v.string()),
+    variant: v.optional(v.string()),
+    endpoint_id: v.optional(v.string()),
+  }).index("by_run_id", ["run_id"]),
 
   /**
    * One row per snapshot run. Inserted by `snapshot_runs.start` when a run begins, patched once by
@@ -40,7 +56,15 @@ export default defineSchema({
       maxConcurrency: v.number(),
       /** Upstream path family: `v1` or `legacy-2025` (absent on runs recorded before it was configurable). */
       paths: v.optional(v.string()),
+      /** A replay asked to rebuild tables that hold nothing newer than the run it replays. */
+      rebuild: v.optional(v.boolean()),
     }),
+    /** Every reason the run is not healthy (empty or absent when it is). */
+    health_reasons: v.optional(v.array(v.string())),
+    /** Removals the share guard withheld, for `removals.acceptWithheld`. */
+    withheld: v.optional(vWithheld),
+    /** Archives of this run deleted by compaction: how many, and when the last were. Replay names it. */
+    archives_compacted: v.optional(v.object({ deleted: v.number(), last_at: v.number() })),
     /** Why the run failed, when it did. */
     error: v.optional(v.string()),
     /** For a `skipped` run: the run that held the lease. */
@@ -53,6 +77,10 @@ export default defineSchema({
         endpoints: vKindReport,
         issues: v.number(),
         mutations: v.number(),
+        /** Responses the run archived: what a replay of it must find. */
+        archived: v.optional(v.number()),
+        /** Why the run wrote no entity rows although it could have (a backfill older than the stored state). */
+        entities_skipped: v.optional(v.string()),
         /** Upstream fields seen against the drift ledger (see `upstream_fields`). */
         fields: v.optional(vFieldsReport),
       }),

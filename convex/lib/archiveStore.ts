@@ -6,7 +6,11 @@
  * `archive_totals`. A blob's `ref_count` is the number of archive rows that point at it; a blob
  * and its file are deleted only when that reaches zero. Deleting a file that is already gone is
  * tolerated (`ctx.storage.delete` throws for it), so compaction can run twice or alongside a
- * snapshot.
+ * snapshot. A row's `changed` flag tells the truth about its actual predecessor (the previous
+ * archive of the same request in time) whatever order archives arrive in: recording a row fixes
+ * the flag of the archive after it, and compaction decides change points from content, never
+ * from the stored flag, and corrects a stale one it keeps. Compaction also leaves a trace on each
+ * run whose archives it deleted (`snapshot_runs.archives_compacted`).
  */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
@@ -56,10 +60,21 @@ async function deleteFile(ctx: MutationCtx, storageId: Id<"_storage">): Promise<
   }
 }
 
+type ArchiveContent = Pick<Doc<"snapshot_archives">, "sha256" | "status">;
+
+/** A change point: no previous archive of the request, or one with a different body or status. */
+function isChangeFrom(previous: ArchiveContent | null, row: ArchiveContent): boolean {
+  return previous === null || previous.sha256 !== row.sha256 || (previous.status ?? 200) !== (row.status ?? 200);
+}
+
 /**
  * Records archive rows, each pointing at the one blob of its body. A freshly stored body whose
  * hash is already known (two runs raced to store it) is deleted and the row points at the known
  * blob instead.
+ *
+ * A row may arrive for an earlier hour than archives already stored (a backfill, or runs finishing
+ * out of order): its own flag is worked out against the archive before it, and the archive after
+ * it, whose predecessor it now is, has its flag recomputed and patched when that changes.
  */
 export async function recordArchiveRows(ctx: MutationCtx, rows: ArchiveRowInput[]): Promise<void> {
   const delta: Required<TotalsDelta> = { rows: 0, blobs: 0, stored_bytes: 0, logical_bytes: 0 };
@@ -88,8 +103,15 @@ export async function recordArchiveRows(ctx: MutationCtx, rows: ArchiveRowInput[
       .withIndex("by_type_and_params_and_snapshot_at", (q) => q.eq("type", row.type).eq("params", row.params).lt("snapshot_at", row.snapshot_at))
       .order("desc")
       .first();
-    const changed = previous === null || previous.sha256 !== row.sha256 || (previous.status ?? 200) !== (row.status ?? 200);
-    await ctx.db.insert("snapshot_archives", { ...row, storage_id, changed });
+    await ctx.db.insert("snapshot_archives", { ...row, storage_id, changed: isChangeFrom(previous, row) });
+    const next = await ctx.db
+      .query("snapshot_archives")
+      .withIndex("by_type_and_params_and_snapshot_at", (q) => q.eq("type", row.type).eq("params", row.params).gt("snapshot_at", row.snapshot_at))
+      .first();
+    if (next) {
+      const nextChanged = isChangeFrom(row, next);
+      if (next.changed !== nextChanged) await ctx.db.patch(next._id, { changed: nextChanged });
+    }
     delta.rows++;
     delta.logical_bytes += row.compressed_size;
   }
@@ -102,8 +124,11 @@ export type CompactionPageResult = { examined: number; deleted: number; blobs_de
  * One page of the compaction walk: archives older than the hourly tier, oldest first.
  *
  * The facts a verdict needs are read once per request key per page, not once per row: the key's
- * newest archive, and the archive just before the page (for first-of-day). Within the page, rows
- * come in time order, so "first of its day" follows from the previous row of the same key.
+ * newest archive, and the archive just before the page. Within the page, rows come in time order,
+ * so "first of its day" and "a change point" follow from the previous row of the same key, deleted
+ * in this page or not. The stored `changed` flag is not trusted (an archive recorded out of order
+ * may have left it stale): a kept row whose flag disagrees with its predecessor's content is
+ * patched. Each run whose archives the page deleted is patched once with the count and `now`.
  */
 export async function compactArchivePage(
   ctx: MutationCtx,
@@ -116,7 +141,7 @@ export async function compactArchivePage(
     .paginate({ numItems: args.pageSize, cursor: args.cursor });
   const result = { examined: 0, deleted: 0, blobs_deleted: 0, bytes_reclaimed: 0 };
   let logicalFreed = 0;
-  const keys = new Map<string, { newestAt: number; previousAt: number | null }>();
+  const keys = new Map<string, { newestAt: number; previous: Doc<"snapshot_archives"> | null }>();
   for (const row of page.page) {
     const key = `${row.type}?${row.params}`;
     if (keys.has(key)) continue;
@@ -130,27 +155,38 @@ export async function compactArchivePage(
       .withIndex("by_type_and_params_and_snapshot_at", (q) => q.eq("type", row.type).eq("params", row.params).lt("snapshot_at", row.snapshot_at))
       .order("desc")
       .first();
-    keys.set(key, { newestAt: newest?.snapshot_at ?? row.snapshot_at, previousAt: previous?.snapshot_at ?? null });
+    keys.set(key, { newestAt: newest?.snapshot_at ?? row.snapshot_at, previous });
   }
+  const deletedByRun = new Map<Id<"snapshot_runs">, number>();
   for (const row of page.page) {
     result.examined++;
     const facts = keys.get(`${row.type}?${row.params}`)!;
-    const isFirstOfDay = facts.previousAt === null || utcDayStart(facts.previousAt) !== utcDayStart(row.snapshot_at);
-    facts.previousAt = row.snapshot_at;
+    const isFirstOfDay = facts.previous === null || utcDayStart(facts.previous.snapshot_at) !== utcDayStart(row.snapshot_at);
+    const changed = isChangeFrom(facts.previous, row);
+    facts.previous = row;
     const verdict = retentionVerdict(
-      { snapshot_at: row.snapshot_at, changed: row.changed, isNewestOfKey: row.snapshot_at >= facts.newestAt, isFirstOfDay },
+      { snapshot_at: row.snapshot_at, changed, isNewestOfKey: row.snapshot_at >= facts.newestAt, isFirstOfDay },
       args.policy,
       args.now,
     );
-    if (verdict !== "delete") continue;
+    if (verdict !== "delete") {
+      if (row.changed !== changed) await ctx.db.patch(row._id, { changed });
+      continue;
+    }
     await ctx.db.delete(row._id);
     result.deleted++;
+    deletedByRun.set(row.run_id, (deletedByRun.get(row.run_id) ?? 0) + 1);
     logicalFreed += row.compressed_size;
     const freed = await releaseBlob(ctx, row);
     if (freed) {
       result.blobs_deleted++;
       result.bytes_reclaimed += freed.compressed_size;
     }
+  }
+  for (const [runId, deleted] of deletedByRun) {
+    const run = await ctx.db.get(runId);
+    if (!run) continue;
+    await ctx.db.patch(runId, { archives_compacted: { deleted: (run.archives_compacted?.deleted ?? 0) + deleted, last_at: args.now } });
   }
   await adjustArchiveTotals(ctx, { rows: -result.deleted, logical_bytes: -logicalFreed, blobs: -result.blobs_deleted, stored_bytes: -result.bytes_reclaimed });
   return { ...result, isDone: page.isDone, continueCursor: page.continueCursor };

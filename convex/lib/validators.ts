@@ -200,6 +200,10 @@ export const vEntityBookkeeping = v.object({
   first_seen_at: v.number(),
   changed_at: v.number(),
   unavailable_at: v.union(v.number(), v.null()),
+  /** Why the row was marked unavailable (see `UNAVAILABLE_REASONS` in convex/lib/entityRows.ts); absent while available and on rows marked before reasons were kept. */
+  unavailable_reason: v.optional(v.string()),
+  /** When the row last came back after being marked unavailable; absent if it never did. */
+  returned_at: v.optional(v.number()),
 });
 
 /** A row to write: the content, its fingerprint, and whether the entity is available (a model with no endpoint now is not). */
@@ -224,7 +228,27 @@ void endpointsMatch;
 export type ModelContent = Infer<typeof vModelContent>;
 export type EndpointContent = Infer<typeof vEndpointContent>;
 
-export const vKindReport = v.object({ total: v.number(), insert: v.number(), update: v.number(), stable: v.number(), unavailable: v.number() });
+export const vKindReport = v.object({
+  total: v.number(),
+  insert: v.number(),
+  update: v.number(),
+  stable: v.number(),
+  unavailable: v.number(),
+  /** Of `unavailable`: rows whose upstream id reappeared under another key in the same run (moves, outside the share guard). */
+  moved: v.optional(v.number()),
+});
+
+/** Removals the share guard withheld in a run: counts, a bounded sample of keys, and whether a person accepted them. */
+export const vWithheld = v.object({
+  reason: v.string(),
+  models: v.number(),
+  endpoints: v.number(),
+  /** Up to 20 keys: model slugs, and endpoints as `permaslug [variant] endpoint_id`. */
+  sample: v.array(v.string()),
+  /** Set by `removals.acceptWithheld` when the withheld rows were marked unavailable. */
+  accepted_at: v.optional(v.number()),
+  accepted_rows: v.optional(v.number()),
+});
 
 /** What a run's report says about the upstream's fields. */
 export const vFieldsReport = v.object({

@@ -8,6 +8,10 @@
  * The simulated archive is written directly (rows, blobs, totals as the archiver leaves them):
  * convex-test scans a whole table per index query, so 9,600 runs through the archiver would take
  * tens of minutes. The archiver itself is tested run by run in archive.test.ts.
+ *
+ * Then, on hand-made hours of one day: change-point flags stay true when archives arrive out of
+ * order (a backfill), compaction keeps real change points even under a stale flag and fixes the
+ * flags it keeps, and each run records how many of its archives compaction deleted, and when.
  */
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
@@ -65,87 +69,87 @@ let t: TestConvex;
 let simRows: SimRow[];
 let runIds: Id<"snapshot_runs">[];
 
-beforeAll(async () => {
-  t = setupTest();
-  simRows = [];
-  const bodies = new Map<string, string>();
-  for (let i = 0; i < DAYS * 24; i++) {
-    bodiesOf(i).forEach((body, key) => {
-      const sha = sha256(body);
-      bodies.set(sha, body);
-      simRows.push({ run: i, snapshot_at: START + i * HOUR, key, sha });
-    });
-  }
-  // One stored blob per distinct body.
-  const blobs = new Map<string, { storage_id: Id<"_storage">; compressed_size: number; size: number }>();
-  for (const [sha, body] of bodies) {
-    const gz = gzipSync(Buffer.from(body));
-    const storage_id = await t.run(async (ctx) => ctx.storage.store(new Blob([gz])));
-    blobs.set(sha, { storage_id, compressed_size: gz.byteLength, size: Buffer.byteLength(body) });
-  }
-  runIds = [];
-  const RUNS_PER_TX = 1000;
-  for (let first = 0; first < DAYS * 24; first += RUNS_PER_TX) {
-    const rows = simRows.filter((r) => r.run >= first && r.run < first + RUNS_PER_TX);
-    const previousSha = new Map<number, string>();
-    for (const r of simRows.filter((s) => s.run === first - 1)) previousSha.set(r.key, r.sha);
-    runIds.push(
-      ...(await t.run(async (ctx) => {
-        const ids: Id<"snapshot_runs">[] = [];
-        for (let run = first; run < Math.min(first + RUNS_PER_TX, DAYS * 24); run++) {
-          ids.push(
-            await ctx.db.insert("snapshot_runs", {
-              snapshot_at: START + run * HOUR,
-              started_at: START + run * HOUR,
-              ended_at: START + run * HOUR,
-              status: "ok",
-              ok: true,
-              config: { output: "convex", source: "remote", maxConcurrency: 8 },
-            }),
-          );
-        }
-        for (const row of rows) {
-          const blob = blobs.get(row.sha)!;
-          const changed = previousSha.get(row.key) !== row.sha;
-          previousSha.set(row.key, row.sha);
-          await ctx.db.insert("snapshot_archives", {
-            run_id: ids[row.run - first],
-            snapshot_at: row.snapshot_at,
-            type: KEYS[row.key].type,
-            params: KEYS[row.key].params,
-            storage_id: blob.storage_id,
-            sha256: row.sha,
-            size: blob.size,
-            compressed_size: blob.compressed_size,
-            changed,
-          });
-        }
-        return ids;
-      })),
-    );
-  }
-  const refCounts = new Map<string, number>();
-  for (const row of simRows) refCounts.set(row.sha, (refCounts.get(row.sha) ?? 0) + 1);
-  await t.run(async (ctx) => {
-    let logical = 0;
-    for (const row of simRows) logical += blobs.get(row.sha)!.compressed_size;
-    for (const [sha, blob] of blobs) {
-      const lastRef = Math.max(...simRows.filter((r) => r.sha === sha).map((r) => r.snapshot_at));
-      await ctx.db.insert("archive_blobs", { sha256: sha, ...blob, ref_count: refCounts.get(sha)!, last_referenced_at: lastRef });
-    }
-    const stored = [...blobs.values()].reduce((sum, b) => sum + b.compressed_size, 0);
-    await ctx.db.insert("archive_totals", { name: "archive", rows: simRows.length, blobs: blobs.size, stored_bytes: stored, logical_bytes: logical });
-  });
-
-  vi.useFakeTimers();
-  await t.mutation(internal.archive.compact, { now: NOW });
-  await t.finishAllScheduledFunctions(vi.runAllTimers, 1000);
-  vi.useRealTimers();
-}, 600_000);
-
-afterAll(() => vi.useRealTimers());
-
 describe("compaction over 400 simulated days of hourly runs", () => {
+  beforeAll(async () => {
+    t = setupTest();
+    simRows = [];
+    const bodies = new Map<string, string>();
+    for (let i = 0; i < DAYS * 24; i++) {
+      bodiesOf(i).forEach((body, key) => {
+        const sha = sha256(body);
+        bodies.set(sha, body);
+        simRows.push({ run: i, snapshot_at: START + i * HOUR, key, sha });
+      });
+    }
+    // One stored blob per distinct body.
+    const blobs = new Map<string, { storage_id: Id<"_storage">; compressed_size: number; size: number }>();
+    for (const [sha, body] of bodies) {
+      const gz = gzipSync(Buffer.from(body));
+      const storage_id = await t.run(async (ctx) => ctx.storage.store(new Blob([gz])));
+      blobs.set(sha, { storage_id, compressed_size: gz.byteLength, size: Buffer.byteLength(body) });
+    }
+    runIds = [];
+    const RUNS_PER_TX = 1000;
+    for (let first = 0; first < DAYS * 24; first += RUNS_PER_TX) {
+      const rows = simRows.filter((r) => r.run >= first && r.run < first + RUNS_PER_TX);
+      const previousSha = new Map<number, string>();
+      for (const r of simRows.filter((s) => s.run === first - 1)) previousSha.set(r.key, r.sha);
+      runIds.push(
+        ...(await t.run(async (ctx) => {
+          const ids: Id<"snapshot_runs">[] = [];
+          for (let run = first; run < Math.min(first + RUNS_PER_TX, DAYS * 24); run++) {
+            ids.push(
+              await ctx.db.insert("snapshot_runs", {
+                snapshot_at: START + run * HOUR,
+                started_at: START + run * HOUR,
+                ended_at: START + run * HOUR,
+                status: "ok",
+                ok: true,
+                config: { output: "convex", source: "remote", maxConcurrency: 8 },
+              }),
+            );
+          }
+          for (const row of rows) {
+            const blob = blobs.get(row.sha)!;
+            const changed = previousSha.get(row.key) !== row.sha;
+            previousSha.set(row.key, row.sha);
+            await ctx.db.insert("snapshot_archives", {
+              run_id: ids[row.run - first],
+              snapshot_at: row.snapshot_at,
+              type: KEYS[row.key].type,
+              params: KEYS[row.key].params,
+              storage_id: blob.storage_id,
+              sha256: row.sha,
+              size: blob.size,
+              compressed_size: blob.compressed_size,
+              changed,
+            });
+          }
+          return ids;
+        })),
+      );
+    }
+    const refCounts = new Map<string, number>();
+    for (const row of simRows) refCounts.set(row.sha, (refCounts.get(row.sha) ?? 0) + 1);
+    await t.run(async (ctx) => {
+      let logical = 0;
+      for (const row of simRows) logical += blobs.get(row.sha)!.compressed_size;
+      for (const [sha, blob] of blobs) {
+        const lastRef = Math.max(...simRows.filter((r) => r.sha === sha).map((r) => r.snapshot_at));
+        await ctx.db.insert("archive_blobs", { sha256: sha, ...blob, ref_count: refCounts.get(sha)!, last_referenced_at: lastRef });
+      }
+      const stored = [...blobs.values()].reduce((sum, b) => sum + b.compressed_size, 0);
+      await ctx.db.insert("archive_totals", { name: "archive", rows: simRows.length, blobs: blobs.size, stored_bytes: stored, logical_bytes: logical });
+    });
+
+    vi.useFakeTimers();
+    await t.mutation(internal.archive.compact, { now: NOW });
+    await t.finishAllScheduledFunctions(vi.runAllTimers, 1000);
+    vi.useRealTimers();
+  }, 600_000);
+
+  afterAll(() => vi.useRealTimers());
+
   it("leaves exactly the archives the policy keeps", async () => {
     const expected = expectedSurvivors(simRows);
     const runIndex = new Map(runIds.map((id, index) => [id, index]));
@@ -228,5 +232,161 @@ describe("compaction over 400 simulated days of hourly runs", () => {
       delete process.env.OPENROUTER_BASE_URL;
       await server.close();
     }
+  });
+});
+
+describe("change points stay true whatever order archives arrive in", () => {
+  // One UTC day, hours h0..h4; a policy whose hourly tier is one day, so at LATER every hour is in
+  // the daily tier: kept if newest of its key, first of its day, or a change point.
+  const DAY_START = Date.UTC(2025, 0, 10);
+  const at = (hour: number) => DAY_START + (1 + hour) * HOUR;
+  const POLICY = { hourlyForDays: 1, dailyForDays: 365 };
+  const LATER = DAY_START + 10 * DAY;
+  const BEYOND_DAILY = DAY_START + 400 * DAY;
+  const BODIES = { A: "body A", B: "body B" } as const;
+  type Body = keyof typeof BODIES;
+
+  const insertRuns = (t: TestConvex, hours: number[]) =>
+    t.run(async (ctx) => {
+      const ids: Id<"snapshot_runs">[] = [];
+      for (const hour of hours) {
+        ids.push(
+          await ctx.db.insert("snapshot_runs", {
+            snapshot_at: at(hour),
+            started_at: at(hour),
+            status: "ok",
+            config: { output: "convex", source: "remote", maxConcurrency: 8 },
+          }),
+        );
+      }
+      return ids;
+    });
+
+  /** One stored file per body, as the archiver leaves them. */
+  const storeBodies = (t: TestConvex) =>
+    t.run(async (ctx) => {
+      const stored = {} as Record<Body, { storage_id: Id<"_storage">; sha256: string; size: number; compressed_size: number }>;
+      for (const body of Object.keys(BODIES) as Body[]) {
+        const storage_id = await ctx.storage.store(new Blob([BODIES[body]]));
+        stored[body] = { storage_id, sha256: sha256(BODIES[body]), size: BODIES[body].length, compressed_size: BODIES[body].length };
+      }
+      return stored;
+    });
+
+  /** Each key's archives in time order, as "hour:body:changed". */
+  async function series(t: TestConvex, stored: Awaited<ReturnType<typeof storeBodies>>) {
+    const bodyOf = new Map(Object.entries(stored).map(([body, s]) => [s.sha256, body]));
+    const rows = (await allRows(t, "snapshot_archives")).sort((a, b) => a.snapshot_at - b.snapshot_at);
+    const out: Record<string, string[]> = {};
+    for (const row of rows) {
+      const hour = (row.snapshot_at - DAY_START) / HOUR - 1;
+      (out[row.params] ??= []).push(`h${hour}:${bodyOf.get(row.sha256)}:${row.changed}`);
+    }
+    return out;
+  }
+
+  async function compactWithFakeTimers(t: TestConvex, now: number) {
+    vi.useFakeTimers();
+    try {
+      await t.mutation(internal.archive.compact, { now, policy: POLICY });
+      await t.finishAllScheduledFunctions(vi.runAllTimers);
+    } finally {
+      vi.useRealTimers();
+    }
+    return (await t.query(api.archive.lastCompaction, {}))!;
+  }
+
+  it("a backfilled hour fixes the next archive's flag, and compaction keeps every real change point", async () => {
+    const t = setupTest();
+    const runs = await insertRuns(t, [0, 1, 2, 3, 4]);
+    const stored = await storeBodies(t);
+    const row = (hour: number, params: string, body: Body) => ({
+      run_id: runs[hour],
+      snapshot_at: at(hour),
+      type: "endpoints" as const,
+      params,
+      ...stored[body],
+      reused: false,
+    });
+    // Key "one": A B A A A in time. Key "two": A B B B B in time. h1 of both arrives last, in one batch.
+    await t.mutation(internal.archive.recordBatch, { rows: [row(0, "one", "A"), row(0, "two", "A")] });
+    await t.mutation(internal.archive.recordBatch, { rows: [row(2, "one", "A"), row(2, "two", "B")] });
+    await t.mutation(internal.archive.recordBatch, { rows: [row(3, "one", "A"), row(3, "two", "B"), row(4, "one", "A"), row(4, "two", "B")] });
+    expect(await series(t, stored)).toEqual({
+      one: ["h0:A:true", "h2:A:false", "h3:A:false", "h4:A:false"],
+      two: ["h0:A:true", "h2:B:true", "h3:B:false", "h4:B:false"],
+    });
+    await t.mutation(internal.archive.recordBatch, { rows: [row(1, "one", "B"), row(1, "two", "B")] });
+    // Each flag against its true predecessor: one's h2 (A after B) became a change point, two's
+    // h2 (B after B) stopped being one.
+    expect(await series(t, stored)).toEqual({
+      one: ["h0:A:true", "h1:B:true", "h2:A:true", "h3:A:false", "h4:A:false"],
+      two: ["h0:A:true", "h1:B:true", "h2:B:false", "h3:B:false", "h4:B:false"],
+    });
+
+    // By the policy: h0 first of day, h1 and one's h2 change points, h4 newest. Deleted: one's h3,
+    // two's h2 and h3; so run h2 lost 1 archive and run h3 lost 2.
+    const record = await compactWithFakeTimers(t, LATER);
+    expect(record).toMatchObject({ status: "done", rows_examined: 10, rows_deleted: 3 });
+    expect(await series(t, stored)).toEqual({
+      one: ["h0:A:true", "h1:B:true", "h2:A:true", "h4:A:false"],
+      two: ["h0:A:true", "h1:B:true", "h4:B:false"],
+    });
+    const traces = await t.run(async (ctx) => Promise.all(runs.map(async (id) => (await ctx.db.get(id))!.archives_compacted ?? null)));
+    expect(traces).toEqual([null, null, { deleted: 1, last_at: LATER }, { deleted: 2, last_at: LATER }, null]);
+  });
+
+  it("a batch that backfills several hours of one key sees its own earlier rows", async () => {
+    const t = setupTest();
+    const runs = await insertRuns(t, [0, 1, 2, 3]);
+    const stored = await storeBodies(t);
+    const row = (hour: number, body: Body) => ({ run_id: runs[hour], snapshot_at: at(hour), type: "models" as const, params: "", ...stored[body], reused: false });
+    await t.mutation(internal.archive.recordBatch, { rows: [row(0, "A"), row(3, "A")] });
+    // h2 arrives before h1 within one batch: A at h2 is first judged against h0 (A), then h1 (B) lands under it.
+    await t.mutation(internal.archive.recordBatch, { rows: [row(2, "A"), row(1, "B")] });
+    expect(await series(t, stored)).toEqual({ "": ["h0:A:true", "h1:B:true", "h2:A:true", "h3:A:false"] });
+  });
+
+  it("compaction decides change points from content, not a stale flag, fixes the flags it keeps, and traces each run", async () => {
+    const t = setupTest();
+    const runs = await insertRuns(t, [0, 2, 4]);
+    const stored = await storeBodies(t);
+    // A A B B B in time; h2's stored flag wrongly says unchanged, h4's wrongly says changed.
+    const rows: { hour: number; body: Body; changed: boolean; run: number }[] = [
+      { hour: 0, body: "A", changed: true, run: 0 },
+      { hour: 1, body: "A", changed: false, run: 0 },
+      { hour: 2, body: "B", changed: false, run: 1 },
+      { hour: 3, body: "B", changed: false, run: 1 },
+      { hour: 4, body: "B", changed: true, run: 2 },
+    ];
+    await t.run(async (ctx) => {
+      for (const r of rows) {
+        await ctx.db.insert("snapshot_archives", { run_id: runs[r.run], snapshot_at: at(r.hour), type: "models", params: "", changed: r.changed, ...stored[r.body] });
+      }
+      for (const body of ["A", "B"] as const) {
+        const refs = rows.filter((r) => r.body === body);
+        await ctx.db.insert("archive_blobs", { ...stored[body], ref_count: refs.length, last_referenced_at: at(Math.max(...refs.map((r) => r.hour))) });
+      }
+      const logical = rows.reduce((sum, r) => sum + stored[r.body].compressed_size, 0);
+      await ctx.db.insert("archive_totals", { name: "archive", rows: rows.length, blobs: 2, stored_bytes: stored.A.compressed_size + stored.B.compressed_size, logical_bytes: logical });
+    });
+
+    // Kept: h0 first of day, h2 the change point, h4 newest. Deleted: h1 (run 0) and h3 (run 1).
+    const first = await compactWithFakeTimers(t, LATER);
+    expect(first).toMatchObject({ status: "done", rows_deleted: 2, blobs_deleted: 0 });
+    expect(await series(t, stored)).toEqual({ "": ["h0:A:true", "h2:B:true", "h4:B:false"] });
+    const traceOf = (id: Id<"snapshot_runs">) => t.run(async (ctx) => (await ctx.db.get(id))?.archives_compacted ?? null);
+    expect(await traceOf(runs[0])).toEqual({ deleted: 1, last_at: LATER });
+    expect(await traceOf(runs[1])).toEqual({ deleted: 1, last_at: LATER });
+    expect(await traceOf(runs[2])).toBeNull();
+
+    // Past the daily horizon only the newest stays: h0 (run 0 again) and h2 (whose run is gone) go.
+    await t.run(async (ctx) => ctx.db.delete(runs[1]));
+    const second = await compactWithFakeTimers(t, BEYOND_DAILY);
+    expect(second).toMatchObject({ status: "done", rows_deleted: 2, blobs_deleted: 1 });
+    expect(await series(t, stored)).toEqual({ "": ["h4:B:false"] });
+    expect(await traceOf(runs[0])).toEqual({ deleted: 2, last_at: BEYOND_DAILY });
+    expect(await t.run(async (ctx) => ctx.db.get(runs[1]))).toBeNull();
+    expect(await traceOf(runs[2])).toBeNull();
   });
 });
