@@ -12,7 +12,11 @@
 import { z } from "zod";
 import { convexJsonSchema, refineConvexJson, type ConvexJson } from "./convexSafe";
 
-/** A decimal number as text: `12`, `-0.5`, `.03e-6`, `2.5E-7`. Not hex, not `Infinity`, not `1,000`. */
+/**
+ * A decimal number as text, the whole text: `12`, `-0.5`, `.03e-6`, `2.5E-7`. Not hex, binary or
+ * octal (`0x10`, `0b11`, `0o17`, which `Number` would read as 16, 3 and 15), not `Infinity`, not
+ * `1_000` or `1,000`, not `""`, and not padded (`" 1e3 "`, which `Number` would trim).
+ */
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 
 /**
@@ -22,11 +26,10 @@ const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
 export function rateNumber(value: unknown): number | undefined {
   if (typeof value === "number") return Number.isFinite(value) ? value : undefined;
   if (typeof value !== "string") return undefined;
-  const text = value.trim();
-  if (!DECIMAL.test(text)) return undefined;
-  const parsed = Number(text);
+  if (!DECIMAL.test(value)) return undefined;
+  const parsed = Number(value);
   if (!Number.isFinite(parsed)) return undefined;
-  if (/^[+-]?\d+$/.test(text) && !Number.isSafeInteger(parsed)) return undefined;
+  if (/^[+-]?\d+$/.test(value) && !Number.isSafeInteger(parsed)) return undefined;
   return parsed;
 }
 

@@ -5,16 +5,24 @@
  */
 import { describe, expect, it } from "vitest";
 import { parseRates, rateCardSchema, rateNumber, ratesSchema } from "../../src/openrouter/rateCard";
+import { EndpointRecordSchema, toEndpoint } from "../../src/openrouter/schemas";
 import { contentHash } from "../../src/lib/canonicalJson";
+import { endpointsKey, endpointsKeyIn, GOLDEN_2026_PATHS, loadGolden, loadRecording } from "../support/recording";
+
+/** Texts that `Number` reads as a number but that are not decimal notation, so never a rate. */
+const NOT_DECIMAL = ["0x10", "0X10", "0b11", "0o17", "Infinity", "-Infinity", "+Infinity", " 1e3 ", "1e3 ", " 12", "\t12\n", "1_000", "", " ", "1e999"];
 
 describe("rateNumber", () => {
   it("reads every decimal spelling of one rate as the same number", () => {
-    for (const spelling of ["0.25e-6", ".25e-6", "2.5e-7", "2.5E-7", "0.00000025", " 0.00000025 ", 2.5e-7, 0.00000025]) {
+    for (const spelling of ["0.25e-6", ".25e-6", "2.5e-7", "2.5E-7", "0.00000025", "+2.5e-7", 2.5e-7, 0.00000025]) {
       expect(rateNumber(spelling)).toBe(2.5e-7);
     }
     expect(rateNumber(".03e-6")).toBe(3e-8);
     expect(rateNumber("-0.1")).toBe(-0.1);
     expect(rateNumber("272000")).toBe(272000);
+    expect(rateNumber("12")).toBe(12);
+    expect(rateNumber("-0.5")).toBe(-0.5);
+    expect(rateNumber("12.")).toBe(12);
   });
   it("leaves a whole number past 2^53 as text: an id, whose digits a number would lose", () => {
     expect(rateNumber("12345678901234567890")).toBeUndefined();
@@ -24,6 +32,18 @@ describe("rateNumber", () => {
     for (const value of ["", "free", "0x10", "1,000", "Infinity", "NaN", "1e", true, null, {}, [], Number.NaN]) {
       expect(rateNumber(value)).toBeUndefined();
     }
+  });
+  it("reads decimal notation only: hex, binary, octal, Infinity, padded, underscored and empty text are not rates", () => {
+    for (const value of NOT_DECIMAL) expect(rateNumber(value), JSON.stringify(value)).toBeUndefined();
+    expect(parseRates({ a: "0x10", b: "0b11", c: "0o17", d: " 1e3 ", e: "1_000", f: "", g: "Infinity" })).toEqual({
+      a: "0x10",
+      b: "0b11",
+      c: "0o17",
+      d: " 1e3 ",
+      e: "1_000",
+      f: "",
+      g: "Infinity",
+    });
   });
 });
 
@@ -71,5 +91,55 @@ describe("rate cards", () => {
     expect(ratesSchema.parse(undefined)).toBeNull();
     expect(ratesSchema.parse(null)).toBeNull();
     expect(ratesSchema.parse({ flex: { multiplier: "0.5", prompt: "1e-6" } })).toEqual({ flex: { multiplier: 0.5, prompt: 1e-6 } });
+  });
+});
+
+describe("prices through the endpoint entry points (EndpointRecordSchema + toEndpoint)", () => {
+  const recording = loadRecording(GOLDEN_2026_PATHS.base);
+  const gpt41 = { permaslug: "openai/gpt-4.1-2025-04-14", variant: "standard" };
+  const record = recording[endpointsKeyIn("v1", gpt41.permaslug, gpt41.variant)].data[0];
+  const legacy = { permaslug: "google/gemini-2.5-pro-preview-03-25", variant: "standard" };
+  const legacyRecord = loadGolden()[endpointsKey(legacy.permaslug, legacy.variant)].data[0];
+
+  it("the records carry every price-bearing structure, decimal strings parsed", () => {
+    const endpoint = toEndpoint(EndpointRecordSchema.parse(record), gpt41);
+    expect(endpoint.pricing.prompt).toBe(0.000002);
+    expect((endpoint.pricing.overrides as any)[0].prompt).toBe(0.000004);
+    expect(endpoint.pricing_json!["openai_responses:cached_prompt_tokens"]).toBe(5e-7);
+    expect((endpoint.tiers as any).priority.multiplier).toBe(1.75);
+    expect(toEndpoint(EndpointRecordSchema.parse(legacyRecord), legacy).variable_pricings[0].prompt).toBe(0.0000025);
+  });
+  it("keeps a non-decimal price as the text upstream sent, in pricing, overrides, pricing_json, tiers and variable_pricings", () => {
+    for (const text of NOT_DECIMAL) {
+      const edited = structuredClone(record);
+      edited.pricing.prompt = text;
+      edited.pricing.overrides[0].completion = text;
+      edited.pricing_json["openai_responses:cached_prompt_tokens"] = text;
+      edited.tiers.priority.multiplier = text;
+      const endpoint = toEndpoint(EndpointRecordSchema.parse(edited), gpt41);
+      expect(endpoint.pricing.prompt, JSON.stringify(text)).toBe(text);
+      expect((endpoint.pricing.overrides as any)[0].completion).toBe(text);
+      expect(endpoint.pricing_json!["openai_responses:cached_prompt_tokens"]).toBe(text);
+      expect((endpoint.tiers as any).priority.multiplier).toBe(text);
+
+      const editedLegacy = structuredClone(legacyRecord);
+      editedLegacy.variable_pricings[0].prompt = text;
+      editedLegacy.pricing.completion = text;
+      const legacyEndpoint = toEndpoint(EndpointRecordSchema.parse(editedLegacy), legacy);
+      expect(legacyEndpoint.variable_pricings[0].prompt).toBe(text);
+      expect(legacyEndpoint.pricing.completion).toBe(text);
+    }
+  });
+  it("rejects a non-decimal string where the field must be a number (context length, limits, retention days)", () => {
+    for (const text of ["0x10", "0b11", "0o17", "Infinity", " 1e3 ", "1_000", "", "12"]) {
+      for (const edited of [
+        { ...record, context_length: text },
+        { ...record, max_completion_tokens: text },
+        { ...record, limit_rpm: text },
+        { ...record, data_policy: { ...record.data_policy, retentionDays: text } },
+      ]) {
+        expect(EndpointRecordSchema.safeParse(edited).success, JSON.stringify(text)).toBe(false);
+      }
+    }
   });
 });

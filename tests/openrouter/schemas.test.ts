@@ -5,7 +5,7 @@
 import { readFileSync } from "node:fs";
 import { describe, expect, it } from "vitest";
 import { EndpointRecordSchema, ModelEntrySchema, toEndpoint } from "../../src/openrouter/schemas";
-import { endpointsKey, loadGolden, MODELS_KEY } from "../support/recording";
+import { endpointsKey, GOLDEN_2026_PATHS, loadGolden, loadRecording, MODELS_KEY, modelsKeyOf } from "../support/recording";
 
 const golden = loadGolden();
 const codexEntry = golden[MODELS_KEY].data.find((e: any) => e.slug === "openai/codex-mini");
@@ -35,6 +35,22 @@ describe("ModelEntrySchema", () => {
   });
   it("rejects a lone surrogate", () => {
     expect(ModelEntrySchema.safeParse({ ...codexEntry, name: "bad \uD800 name" }).success).toBe(false);
+  });
+});
+
+describe("ModelEntrySchema: numbers are JSON numbers, never read from text", () => {
+  const recording = loadRecording(GOLDEN_2026_PATHS.base);
+  const entry = recording[modelsKeyOf(recording)].data[0];
+  it("rejects hex, binary, octal, Infinity, padded, underscored, empty and even decimal text in a numeric field", () => {
+    expect(ModelEntrySchema.parse(entry).context_length).toBe(entry.context_length);
+    for (const text of ["0x10", "0b11", "0o17", "Infinity", " 1e3 ", "1_000", "", "12"]) {
+      for (const field of ["context_length", "limit_rpm", "limit_rpd"]) {
+        expect(ModelEntrySchema.safeParse({ ...entry, [field]: text }).success, `${field}: ${JSON.stringify(text)}`).toBe(false);
+      }
+    }
+  });
+  it("keeps a non-date knowledge_cutoff as text, so 0x10 is not an instant", () => {
+    expect(ModelEntrySchema.parse({ ...entry, knowledge_cutoff: "0x10" }).knowledge_cutoff).toBe("0x10");
   });
 });
 

@@ -137,7 +137,7 @@ export function rawRates(record: any): { path: (string | number)[]; value: numbe
   const out: { path: (string | number)[]; value: number }[] = [];
   const walk = (value: unknown, path: (string | number)[]) => {
     if (typeof value === "number") out.push({ path, value });
-    else if (typeof value === "string" && /^\s*[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?\s*$/.test(value)) out.push({ path, value: Number(value) });
+    else if (typeof value === "string" && /^[-+]?(\d+(\.\d*)?|\.\d+)([eE][-+]?\d+)?$/.test(value)) out.push({ path, value: Number(value) });
     else if (Array.isArray(value)) value.forEach((item, index) => walk(item, [...path, index]));
     else if (value && typeof value === "object") for (const [key, item] of Object.entries(value)) walk(item, [...path, key]);
   };
