@@ -28,11 +28,20 @@ export const recordBatch = internalMutation({
   },
 });
 
-/** One page of a run's archives, for replay. */
+/**
+ * One page of a run's archives, for replay: each row with whether its file is still in storage
+ * (read from the `_storage` system table, so a replay learns what is missing before it writes).
+ */
 export const listForRun = internalQuery({
   args: { run_id: v.id("snapshot_runs"), paginationOpts: paginationOptsValidator },
-  handler: async (ctx, { run_id, paginationOpts }) =>
-    ctx.db.query("snapshot_archives").withIndex("by_run_id", (q) => q.eq("run_id", run_id)).paginate(paginationOpts),
+  handler: async (ctx, { run_id, paginationOpts }) => {
+    const page = await ctx.db.query("snapshot_archives").withIndex("by_run_id", (q) => q.eq("run_id", run_id)).paginate(paginationOpts);
+    const rows = [];
+    for (const row of page.page) {
+      rows.push({ type: row.type, params: row.params, storage_id: row.storage_id, status: row.status, file_present: (await ctx.db.system.get(row.storage_id)) !== null });
+    }
+    return { ...page, page: rows };
+  },
 });
 
 /** The most recently referenced blobs: the archiver reuses these instead of storing a body again. */

@@ -6,7 +6,8 @@
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import { internalMutation, internalQuery, query } from "./_generated/server";
-import { findEndpoint, upsertEntityRow } from "./lib/entityRows";
+import { findEndpoint, rowAsOf, upsertEntityRow } from "./lib/entityRows";
+import { pageOptions } from "./lib/queryLimits";
 import { vEndpointWrite } from "./lib/validators";
 import schema from "./schema";
 import { doc } from "convex-helpers/validators";
@@ -16,11 +17,11 @@ const vEndpointDoc = doc(schema, "or_endpoints");
 /** One row. Prefer `entities.applyBatch` from actions. */
 export const upsert = internalMutation({
   args: { row: vEndpointWrite, snapshot_at: v.number() },
-  returns: v.union(v.literal("inserted"), v.literal("updated"), v.literal("unchanged")),
+  returns: v.union(v.literal("inserted"), v.literal("updated"), v.literal("unchanged"), v.literal("stale")),
   handler: async (ctx, { row, snapshot_at }) => upsertEntityRow(ctx, "or_endpoints", await findEndpoint(ctx, row.value), row, snapshot_at),
 });
 
-/** One page of what the writer needs to decide: key, model slug, fingerprint, availability. */
+/** One page of what the writer needs to decide: key, model slug, fingerprint, availability, and the newest time the row speaks for. */
 export const loadStatePage = internalQuery({
   args: { paginationOpts: paginationOptsValidator },
   handler: async (ctx, { paginationOpts }) => {
@@ -34,6 +35,7 @@ export const loadStatePage = internalQuery({
         model_slug: row.model_slug,
         content_hash: row.content_hash,
         unavailable_at: row.unavailable_at,
+        as_of: rowAsOf(row),
       })),
     };
   },
@@ -47,10 +49,10 @@ export const forModel = query({
     ctx.db.query("or_endpoints").withIndex("by_model_slug", (q) => q.eq("model_slug", model_slug)).take(500),
 });
 
-/** Public: all endpoints, a page at a time. */
+/** Public: all endpoints, a page at a time; at most `MAX_PAGE_SIZE` endpoints a page (see `lib/queryLimits.ts`). */
 export const list = query({
   args: { paginationOpts: paginationOptsValidator },
   returns: paginationResultValidator(vEndpointDoc),
   handler: async (ctx, { paginationOpts }) =>
-    ctx.db.query("or_endpoints").withIndex("by_model_permaslug_and_variant_and_endpoint_id").paginate(paginationOpts),
+    ctx.db.query("or_endpoints").withIndex("by_model_permaslug_and_variant_and_endpoint_id").paginate(pageOptions(paginationOpts)),
 });

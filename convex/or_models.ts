@@ -5,7 +5,8 @@
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import { internalMutation, internalQuery, query } from "./_generated/server";
-import { findModel, upsertEntityRow } from "./lib/entityRows";
+import { findModel, rowAsOf, upsertEntityRow } from "./lib/entityRows";
+import { pageOptions } from "./lib/queryLimits";
 import { vModelWrite } from "./lib/validators";
 import schema from "./schema";
 import { doc } from "convex-helpers/validators";
@@ -15,12 +16,13 @@ const vModelDoc = doc(schema, "or_models");
 /** One row. Prefer `entities.applyBatch` from actions: one mutation per row is what this module avoids. */
 export const upsert = internalMutation({
   args: { row: vModelWrite, snapshot_at: v.number() },
-  returns: v.union(v.literal("inserted"), v.literal("updated"), v.literal("unchanged")),
+  returns: v.union(v.literal("inserted"), v.literal("updated"), v.literal("unchanged"), v.literal("stale")),
   handler: async (ctx, { row, snapshot_at }) => upsertEntityRow(ctx, "or_models", await findModel(ctx, row.value.slug), row, snapshot_at),
 });
 
 /**
- * One page of what the writer needs to decide: key, fingerprint, availability.
+ * One page of what the writer needs to decide: key, fingerprint, availability, and the newest
+ * time the row speaks for (`as_of`, so a rebuild can tell whether the table holds anything newer).
  *
  * A model with no variant that is not an alias is unavailable by definition. Rows written before
  * availability meant having endpoints (before the 2026 shape) may still say available: they are
@@ -37,6 +39,7 @@ export const loadStatePage = internalQuery({
         slug: row.slug,
         content_hash: row.content_hash,
         unavailable_at: row.unavailable_at ?? (row.variants.length === 0 && row.is_alias !== true ? row.changed_at : null),
+        as_of: rowAsOf(row),
       })),
     };
   },
@@ -49,9 +52,9 @@ export const get = query({
   handler: async (ctx, { slug }) => ctx.db.query("or_models").withIndex("by_slug", (q) => q.eq("slug", slug)).unique(),
 });
 
-/** Public: the catalogue, a page at a time, in slug order. */
+/** Public: the catalogue, a page at a time, in slug order; at most `MAX_PAGE_SIZE` models a page (see `lib/queryLimits.ts`). */
 export const list = query({
   args: { paginationOpts: paginationOptsValidator },
   returns: paginationResultValidator(vModelDoc),
-  handler: async (ctx, { paginationOpts }) => ctx.db.query("or_models").withIndex("by_slug").paginate(paginationOpts),
+  handler: async (ctx, { paginationOpts }) => ctx.db.query("or_models").withIndex("by_slug").paginate(pageOptions(paginationOpts)),
 });

@@ -5,26 +5,34 @@
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
 import { internalMutation, internalQuery, query } from "./_generated/server";
+import { pageOptions } from "./lib/queryLimits";
 import schema from "./schema";
 import { doc } from "convex-helpers/validators";
+import { lastFinishedRun, newerWritingRun } from "./lib/runOrder";
 
 const runFields = schema.tables.snapshot_runs.validator.fields;
 
 const LEASE_NAME = "snapshot";
 
 /**
- * Opens a run and takes the run lease, in one transaction. When another run holds a live lease,
- * the new run is recorded `skipped` with the holder's id and nothing else happens. An expired
- * lease (its run crashed or was stopped) is taken over.
+ * Opens a run and, for a live run (one that fetches and writes), takes the run lease, in one
+ * transaction. When another run holds a live lease, the new live run is recorded `skipped` with
+ * the holder's id and nothing else happens. An expired lease (its run crashed or was stopped) is
+ * taken over. Dry runs and replays (`lease_ms: null`) never take the lease, so they never keep
+ * the hourly run from running.
  */
 export const start = internalMutation({
-  args: { snapshot_at: v.number(), started_at: v.number(), config: runFields.config, lease_ms: v.number() },
+  args: { snapshot_at: v.number(), started_at: v.number(), config: runFields.config, lease_ms: v.union(v.number(), v.null()) },
   returns: v.object({
     run_id: v.id("snapshot_runs"),
     skipped_for: v.union(v.id("snapshot_runs"), v.null()),
     took_over_from: v.union(v.id("snapshot_runs"), v.null()),
   }),
   handler: async (ctx, { lease_ms, ...run }) => {
+    if (lease_ms === null) {
+      const run_id = await ctx.db.insert("snapshot_runs", { ...run, status: "running" });
+      return { run_id, skipped_for: null, took_over_from: null };
+    }
     const lease = await ctx.db.query("snapshot_lease").withIndex("by_name", (q) => q.eq("name", LEASE_NAME)).unique();
     if (lease && lease.expires_at > run.started_at) {
       const run_id = await ctx.db.insert("snapshot_runs", {
@@ -68,6 +76,8 @@ export const complete = internalMutation({
     health: v.string(),
     ended_at: v.number(),
     error: v.optional(v.string()),
+    health_reasons: runFields.health_reasons,
+    withheld: runFields.withheld,
     metrics: runFields.metrics,
     report: runFields.report,
   },
@@ -108,16 +118,27 @@ export const previousHealthyAt = internalQuery({
   },
 });
 
-/** Public: the newest run by snapshot time. */
+/** The earliest run newer than `snapshot_at` that wrote the catalogue, or null: what a replay must not undo. */
+export const newerWriter = internalQuery({
+  args: { snapshot_at: v.number(), exclude: v.array(v.id("snapshot_runs")), started_after: v.optional(v.number()) },
+  returns: v.union(v.object({ run_id: v.id("snapshot_runs"), snapshot_at: v.number(), status: v.string() }), v.null()),
+  handler: async (ctx, { snapshot_at, exclude, started_after }) => {
+    const run = await newerWritingRun(ctx, snapshot_at, exclude, started_after);
+    return run && { run_id: run._id, snapshot_at: run.snapshot_at, status: run.status };
+  },
+});
+
+/** Public: the last run to finish, the same run the dashboard card (`snapshots_v2:status`) shows as its last run. */
 export const latest = query({
   args: {},
   returns: v.union(vRun, v.null()),
-  handler: async (ctx) => ctx.db.query("snapshot_runs").withIndex("by_snapshot_at").order("desc").first(),
+  handler: async (ctx) => lastFinishedRun(ctx),
 });
 
-/** Public: runs, newest first, a page at a time. */
+/** Public: runs, newest first, a page at a time; at most `MAX_PAGE_SIZE` runs a page (see `lib/queryLimits.ts`). */
 export const list = query({
   args: { paginationOpts: paginationOptsValidator },
   returns: paginationResultValidator(vRun),
-  handler: async (ctx, { paginationOpts }) => ctx.db.query("snapshot_runs").withIndex("by_snapshot_at").order("desc").paginate(paginationOpts),
+  handler: async (ctx, { paginationOpts }) =>
+    ctx.db.query("snapshot_runs").withIndex("by_snapshot_at").order("desc").paginate(pageOptions(paginationOpts)),
 });

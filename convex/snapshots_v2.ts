@@ -9,6 +9,7 @@ import { v } from "convex/values";
 import { internalAction, query } from "./_generated/server";
 import { LEASE_MS, parseRunDemoArgs, runSnapshot } from "./lib/runSnapshot";
 import { vSnapshotReport as vReport } from "./lib/validators";
+import { lastFinishedRun } from "./lib/runOrder";
 
 export const runDemo = internalAction({
   args: {
@@ -18,6 +19,11 @@ export const runDemo = internalAction({
     snapshot_at: v.optional(v.number()),
     maxConcurrency: v.optional(v.number()),
     maxUnavailableShare: v.optional(v.number()),
+    maxRollingShare: v.optional(v.number()),
+    maxFailedListShare: v.optional(v.number()),
+    maxInvalidShare: v.optional(v.number()),
+    // With replay_from: replay into entity tables that hold nothing newer, although newer runs exist.
+    rebuild: v.optional(v.boolean()),
     // "v1" (default) or "legacy-2025"; checked by `checkRunArgs`.
     paths: v.optional(v.string()),
     remote: v.optional(
@@ -65,6 +71,10 @@ export const status = query({
         status: v.string(),
         ok: v.union(v.boolean(), v.null()),
         health: v.union(v.string(), v.null()),
+        /** Every reason the run is not healthy; empty when it is. */
+        reasons: v.array(v.string()),
+        /** Removals the share guard withheld in that run, not yet accepted (see `removals:acceptWithheld`). */
+        withheld: v.union(v.object({ models: v.number(), endpoints: v.number() }), v.null()),
         duration_ms: v.union(v.number(), v.null()),
         errors: v.number(),
         models: vKindCard,
@@ -81,7 +91,7 @@ export const status = query({
   handler: async (ctx, { now }) => {
     const clock = now ?? Date.now();
     // A running run has no ended_at, which sorts below every number: the first row is the last to end.
-    const lastFinished = await ctx.db.query("snapshot_runs").withIndex("by_ended_at").order("desc").first();
+    const lastFinished = await lastFinishedRun(ctx);
     const lastSuccess = await ctx.db.query("snapshot_runs").withIndex("by_ok_and_snapshot_at", (q) => q.eq("ok", true)).order("desc").first();
     const running = await ctx.db.query("snapshot_runs").withIndex("by_status_and_started_at", (q) => q.eq("status", "running")).order("desc").first();
     const stale = running !== null && clock - running.started_at > STALE_AFTER_MS;
@@ -100,6 +110,11 @@ export const status = query({
         status: lastFinished.status,
         ok: lastFinished.ok ?? null,
         health: lastFinished.health ?? null,
+        reasons: lastFinished.health_reasons ?? [],
+        withheld:
+          lastFinished.withheld && lastFinished.withheld.accepted_at === undefined
+            ? { models: lastFinished.withheld.models, endpoints: lastFinished.withheld.endpoints }
+            : null,
         duration_ms: lastFinished.duration_ms ?? null,
         errors: lastFinished.metrics?.errors ?? 0,
         models: card("models"),

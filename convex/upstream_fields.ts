@@ -12,15 +12,10 @@ import { doc } from "convex-helpers/validators";
 import { internalMutation, internalQuery, query } from "./_generated/server";
 import { assertBatchSize } from "./lib/entityRows";
 import { applyFieldOps, FIELD_SET_STATE, vFieldOp } from "./lib/driftLedger";
+import { checkedLimit, checkedNumber, pageOptions } from "./lib/queryLimits";
 import schema from "./schema";
 
-const MAX_PAGE = 200;
 const DAY_MS = 86_400_000;
-
-/** A whole number from 1 to `max`; anything else (NaN, 2.5, -1) is brought into range. */
-function clampCount(value: number, max: number): number {
-  return Number.isFinite(value) ? Math.min(Math.max(1, Math.floor(value)), max) : max;
-}
 
 const vFieldDoc = doc(schema, "upstream_fields");
 const vScope = schema.tables.upstream_fields.validator.fields.scope;
@@ -66,7 +61,7 @@ export const setState = internalMutation({
   },
 });
 
-/** Public: the ledger a page at a time, by path, for one scope (`model` or `endpoint`). */
+/** Public: the ledger a page at a time, by path, for one scope (`model` or `endpoint`); at most `MAX_PAGE_SIZE` a page (see `lib/queryLimits.ts`). */
 export const list = query({
   args: { scope: vScope, paginationOpts: paginationOptsValidator },
   returns: paginationResultValidator(vFieldDoc),
@@ -74,20 +69,25 @@ export const list = query({
     ctx.db
       .query("upstream_fields")
       .withIndex("by_scope_and_path", (q) => q.eq("scope", scope))
-      .paginate({ ...paginationOpts, numItems: clampCount(paginationOpts.numItems, MAX_PAGE) }),
+      .paginate(pageOptions(paginationOpts)),
 });
 
-/** Public: fields that appeared upstream after the ledger's first run, newest first. */
+/**
+ * Public: fields that appeared upstream after the ledger's first run, newest first: those first
+ * seen in the `days` (default 7, fractions allowed, not negative) before `now` (default the query's
+ * clock), at most `limit` (default 50, capped at `MAX_PAGE_SIZE`).
+ */
 export const recent = query({
   args: { days: v.optional(v.number()), now: v.optional(v.number()), limit: v.optional(v.number()) },
   returns: v.array(vFieldDoc),
-  handler: async (ctx, { days, now, limit }) => {
-    const window = days !== undefined && Number.isFinite(days) ? Math.max(0, days) : 7;
-    const since = (now ?? Date.now()) - window * DAY_MS;
+  handler: async (ctx, args) => {
+    const days = checkedNumber("days", args.days, { fallback: 7, min: 0 });
+    const now = checkedNumber("now", args.now, { fallback: Date.now() });
+    const limit = checkedLimit("limit", args.limit, { fallback: 50 });
     return ctx.db
       .query("upstream_fields")
-      .withIndex("by_baseline_and_first_seen_at", (q) => q.eq("baseline", false).gte("first_seen_at", since))
+      .withIndex("by_baseline_and_first_seen_at", (q) => q.eq("baseline", false).gte("first_seen_at", now - days * DAY_MS))
       .order("desc")
-      .take(clampCount(limit ?? 50, MAX_PAGE));
+      .take(limit);
   },
 });

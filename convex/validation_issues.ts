@@ -5,6 +5,7 @@
 import { v } from "convex/values";
 import { internalMutation, query } from "./_generated/server";
 import { assertBatchSize } from "./lib/entityRows";
+import { checkedLimit } from "./lib/queryLimits";
 import schema from "./schema";
 import { doc } from "convex-helpers/validators";
 
@@ -44,10 +45,10 @@ export const recordBatch = internalMutation({
   },
 });
 
-/** Public: the most recently seen issues. */
+/** Public: the most recently seen issues, at most `limit` (default 50, capped at `MAX_PAGE_SIZE`; see `lib/queryLimits.ts`). */
 export const recent = query({
   args: { limit: v.optional(v.number()) },
   returns: v.array(vIssueDoc),
   handler: async (ctx, { limit }) =>
-    ctx.db.query("validation_issues").withIndex("by_last_seen_at").order("desc").take(Math.min(Math.max(1, limit ?? 50), 200)),
+    ctx.db.query("validation_issues").withIndex("by_last_seen_at").order("desc").take(checkedLimit("limit", limit, { fallback: 50 })),
 });

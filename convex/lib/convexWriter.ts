@@ -6,13 +6,17 @@
  * `decide` (through the change tracker) and buffers inserts and updates; every 100 buffered
  * changes (fewer when rows are large) become one `entities.applyBatch` mutation across both
  * tables, never one mutation per item. A stable entity writes nothing. `finish` flushes the rest
- * together with the removals (marked unavailable), in the same batches.
+ * together with the removals (marked unavailable, each with its reason) and the moves, in the same
+ * batches. The share guard weighs this run's removals and, when given a window, those already
+ * marked within it; when it withholds them, they are listed in `withheld_removals` for a person to
+ * accept (`removals.acceptWithheld`) and summarised in `withheldSummary` for the run record.
  * Must not touch: the pipeline's order of work, or any table but the two entity tables.
  */
 import { internal } from "../_generated/api";
 import type { ActionCtx } from "../_generated/server";
 import { endpointKey, type OrEndpoint, type OrModel } from "../../src/openrouter/schemas";
-import { createChangeTracker, type EntityState, type ModelChange } from "../../src/pipeline/changeTracker";
+import { createChangeTracker, type EndpointRef, type EntityState, type ModelChange, type RemovalGuard } from "../../src/pipeline/changeTracker";
+import type { Id } from "../_generated/dataModel";
 import type { StoredEntity } from "../../src/pipeline/decide";
 import type { MetricsSink, OutputHandler, PipelineResult } from "../../src/pipeline/types";
 import { MAX_BATCH_BYTES, MAX_BATCH_ROWS } from "./entityRows";
@@ -26,6 +30,11 @@ type EndpointKeyFields = Pick<OrEndpoint, "model_permaslug" | "variant" | "endpo
 export class ConvexState implements EntityState {
   readonly models = new Map<string, StoredEntity<OrModel>>();
   readonly endpoints = new Map<string, StoredEntity<OrEndpoint> & { key: EndpointKeyFields }>();
+  /** The newest time any stored row speaks for (`rowAsOf`), or null for empty tables. */
+  newestAt: number | null = null;
+  noteAsOf(at: number) {
+    if (this.newestAt === null || at > this.newestAt) this.newestAt = at;
+  }
   model(slug: string) {
     return this.models.get(slug);
   }
@@ -47,7 +56,21 @@ export type ConvexWriterOptions = {
   now?: () => number;
   /** Share guard for removals (see `ChangeTracker.removals`); default: no guard. */
   maxUnavailableShare?: number;
+  /** Rolling guard: at most this share of a table marked unavailable within `rollingWindowMs` before the snapshot. */
+  maxRollingShare?: number;
+  rollingWindowMs?: number;
+  /** The run, to list withheld removals under. Without it they are only counted. */
+  run_id?: Id<"snapshot_runs">;
+  /** Asked before removals are marked: a reason to withhold them all (a newer run wrote meanwhile), or null. */
+  holdRemovals?: () => Promise<string | null>;
+  /** A rebuild: refuse, before writing, when the tables hold anything newer than the snapshot. */
+  rebuild?: boolean;
 };
+
+export type WithheldSummary = { reason: string; models: number; endpoints: number; sample: string[] };
+
+/** Keys listed in a run record's withheld summary; the full list is in `withheld_removals`. */
+const WITHHELD_SAMPLE = 20;
 
 export class ConvexWriter implements OutputHandler {
   readonly name = "convex";
@@ -55,6 +78,10 @@ export class ConvexWriter implements OutputHandler {
   mutations = 0;
   /** Why removals were withheld by the share guard, or null. */
   withheld: string | null = null;
+  /** What was withheld, for the run record; null when nothing was. */
+  withheldSummary: WithheldSummary | null = null;
+  /** Rows marked unavailable within the rolling window before this run, per table (loaded by `init`). */
+  recentlyRemoved = { models: 0, endpoints: 0 };
   /** What is stored, once `init` has run. A DryRunWriter in the same run can share it. */
   readonly state = new ConvexState();
   private readonly tracker = createChangeTracker(this.state);
@@ -73,9 +100,30 @@ export class ConvexWriter implements OutputHandler {
   get perKind() {
     return this.tracker.perKind;
   }
+  /** Endpoints marked unavailable because they moved to a new key. */
+  get moved() {
+    return this.tracker.moved;
+  }
+  get keylessModelIssues() {
+    return this.tracker.keylessModelIssues;
+  }
 
   async init() {
     await loadConvexState(this.ctx, this.state);
+    const { snapshot_at, rollingWindowMs, rebuild } = this.options;
+    if (rebuild && this.state.newestAt !== null && this.state.newestAt > snapshot_at) {
+      throw new Error(
+        `rebuild refused: the entity tables hold rows as of ${new Date(this.state.newestAt).toISOString()}, ` +
+          `newer than the replayed snapshot ${new Date(snapshot_at).toISOString()}; a rebuild needs tables that hold nothing newer`,
+      );
+    }
+    if (rollingWindowMs !== undefined && this.options.maxRollingShare !== undefined) {
+      this.recentlyRemoved = await this.ctx.runQuery(internal.removals.recentRemovals, {
+        since: snapshot_at - rollingWindowMs,
+        until: snapshot_at,
+        cap: ROLLING_COUNT_CAP,
+      });
+    }
   }
 
   async write(result: PipelineResult) {
@@ -103,6 +151,7 @@ export class ConvexWriter implements OutputHandler {
       endpoints: items.flatMap((item) => (item.kind === "endpoint" ? [item.row] : [])),
       unavailableModels: items.flatMap((item) => (item.kind === "unavailableModel" ? [item.slug] : [])),
       unavailableEndpoints: items.flatMap((item) => (item.kind === "unavailableEndpoint" ? [item.key] : [])),
+      movedEndpoints: items.flatMap((item) => (item.kind === "movedEndpoint" ? [{ key: item.key, to: item.to }] : [])),
       snapshot_at: this.options.snapshot_at,
       unavailable_at: this.options.now?.() ?? this.options.snapshot_at,
     };
@@ -116,8 +165,17 @@ export class ConvexWriter implements OutputHandler {
    * ⌈c/100⌉ mutations (while rows are small).
    */
   async finish() {
-    const removals = this.tracker.removals({ maxUnavailableShare: this.options.maxUnavailableShare });
+    const { maxUnavailableShare, maxRollingShare, rollingWindowMs } = this.options;
+    const guard: RemovalGuard = {
+      maxUnavailableShare,
+      maxRollingShare,
+      recentlyRemoved: this.recentlyRemoved,
+      windowHours: rollingWindowMs !== undefined ? rollingWindowMs / 3_600_000 : undefined,
+      holdAll: (await this.options.holdRemovals?.()) ?? null,
+    };
+    const removals = this.tracker.removals(guard);
     this.withheld = removals.withheld;
+    if (removals.withheld) await this.recordWithheld(removals.withheld, removals.withheldKeys);
     const items: BatchItem[] = [
       ...this.takePending(),
       ...removals.modelChanges.map(modelItem),
@@ -125,12 +183,37 @@ export class ConvexWriter implements OutputHandler {
       ...removals.endpoints.map(
         ({ model_permaslug, variant, endpoint_id }): BatchItem => ({ kind: "unavailableEndpoint", key: { model_permaslug, variant, endpoint_id }, bytes: KEY_BYTES }),
       ),
+      ...removals.moves.map(
+        ({ endpoint: { model_permaslug, variant, endpoint_id }, to }): BatchItem => ({ kind: "movedEndpoint", key: { model_permaslug, variant, endpoint_id }, to, bytes: KEY_BYTES }),
+      ),
     ];
     for (const chunk of chunkByBudget(items, { maxItems: MAX_BATCH_ROWS, maxBytes: MAX_BATCH_BYTES }, (item) => item.bytes)) await this.apply(chunk);
     await this.chain;
     this.options.metrics?.emit({ t: "writer_stats", writer: this.name, counts: { ...this.tracker.counts } });
   }
+
+  /** Lists what the guard withheld (one `removals.recordWithheld` per 100 rows) and summarises it. */
+  private async recordWithheld(reason: string, keys: { models: string[]; endpoints: EndpointRef[] }) {
+    const rows = [
+      ...keys.models.map((slug) => ({ kind: "model" as const, slug })),
+      ...keys.endpoints.map(({ model_slug, model_permaslug, variant, endpoint_id }) => ({ kind: "endpoint" as const, slug: model_slug, model_permaslug, variant, endpoint_id })),
+    ];
+    this.withheldSummary = {
+      reason,
+      models: keys.models.length,
+      endpoints: keys.endpoints.length,
+      sample: rows.slice(0, WITHHELD_SAMPLE).map((row) => (row.kind === "model" ? row.slug : `${row.model_permaslug} [${row.variant}] ${row.endpoint_id}`)),
+    };
+    const run_id = this.options.run_id;
+    if (!run_id) return;
+    for (let start = 0; start < rows.length; start += MAX_BATCH_ROWS) {
+      await this.ctx.runMutation(internal.removals.recordWithheld, { run_id, rows: rows.slice(start, start + MAX_BATCH_ROWS) });
+    }
+  }
 }
+
+/** Rows counted per table in the rolling window: past this, the share is far over any sane limit anyway. */
+const ROLLING_COUNT_CAP = 16_000;
 
 type ModelRow = { value: OrModel; content_hash: string; available: boolean };
 type EndpointRow = { value: OrEndpoint; content_hash: string };
@@ -140,7 +223,8 @@ type BatchItem =
   | { kind: "model"; row: ModelRow; bytes: number }
   | { kind: "endpoint"; row: EndpointRow; bytes: number }
   | { kind: "unavailableModel"; slug: string; bytes: number }
-  | { kind: "unavailableEndpoint"; key: EndpointKey; bytes: number };
+  | { kind: "unavailableEndpoint"; key: EndpointKey; bytes: number }
+  | { kind: "movedEndpoint"; key: EndpointKey; to: string; bytes: number };
 function modelItem(change: ModelChange): BatchItem {
   return { kind: "model", row: { value: change.value, content_hash: change.content_hash, available: change.available }, bytes: change.bytes };
 }
@@ -152,19 +236,25 @@ const KEY_BYTES = 512;
 export async function loadConvexState(ctx: ActionCtx, state: ConvexState): Promise<ConvexState> {
   let cursor: string | null = null;
   do {
-    const page: LoadedPage<{ slug: string; content_hash: string; unavailable_at: number | null }> = await ctx.runQuery(
+    const page: LoadedPage<{ slug: string; content_hash: string; unavailable_at: number | null; as_of: number }> = await ctx.runQuery(
       internal.or_models.loadStatePage,
       { paginationOpts: { numItems: STATE_PAGE_SIZE, cursor } },
     );
-    for (const row of page.page) state.models.set(row.slug, { content_hash: row.content_hash, unavailable_at: row.unavailable_at });
+    for (const row of page.page) {
+      state.models.set(row.slug, { content_hash: row.content_hash, unavailable_at: row.unavailable_at });
+      state.noteAsOf(row.as_of);
+    }
     cursor = page.isDone ? null : page.continueCursor;
   } while (cursor !== null);
   do {
-    const page: LoadedPage<EndpointKeyFields & { content_hash: string; unavailable_at: number | null }> = await ctx.runQuery(
+    const page: LoadedPage<EndpointKeyFields & { content_hash: string; unavailable_at: number | null; as_of: number }> = await ctx.runQuery(
       internal.or_endpoints.loadStatePage,
       { paginationOpts: { numItems: STATE_PAGE_SIZE, cursor } },
     );
-    for (const { content_hash, unavailable_at, ...key } of page.page) state.endpoints.set(endpointKey(key), { content_hash, unavailable_at, key });
+    for (const { content_hash, unavailable_at, as_of, ...key } of page.page) {
+      state.endpoints.set(endpointKey(key), { content_hash, unavailable_at, key });
+      state.noteAsOf(as_of);
+    }
     cursor = page.isDone ? null : page.continueCursor;
   } while (cursor !== null);
   return state;

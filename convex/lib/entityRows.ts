@@ -5,10 +5,15 @@
  * Owns: how a decided change lands in a table. Inserts get `first_seen_at = changed_at =
  * snapshot_at`; updates replace the content and keep `first_seen_at`. `changed_at` moves only when
  * the content hash changed (it is when the content last changed, not when availability did).
- * `unavailable_at` is cleared for an available entity, and set (once, kept after) for one that is
- * not: a model whose catalogue entries have no endpoint now. A row whose stored hash and
- * availability already match is left alone, so a retried or repeated batch writes nothing twice.
- * Batches are bounded so one transaction stays far inside Convex's limits.
+ * `unavailable_at` is cleared for an available entity (and `returned_at` set: it came back), and
+ * set (once, kept after) with `unavailable_reason` for one that is not: a model whose catalogue
+ * entries have no endpoint now, an entity gone upstream, an endpoint that moved to a new key. A
+ * row whose stored hash and availability already match is left alone, so a retried or repeated
+ * batch writes nothing twice.
+ *
+ * No timestamp on a row ever moves backwards: a write stamped earlier than the row's newest
+ * timestamp (a slower run overtaken by a newer one) leaves the row as it is and is counted
+ * `stale`. Batches are bounded so one transaction stays far inside Convex's limits.
  */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
@@ -27,7 +32,27 @@ export function assertBatchSize(what: string, count: number): void {
   if (count > MAX_BATCH_ROWS) throw new Error(`${what}: ${count} rows in one batch; at most ${MAX_BATCH_ROWS}`);
 }
 
-export type UpsertOutcome = "inserted" | "updated" | "unchanged";
+export type UpsertOutcome = "inserted" | "updated" | "unchanged" | "stale";
+
+/** What `unavailable_reason` says. Moves and accepted removals are left out of the rolling guard's count. */
+export const UNAVAILABLE_REASONS = {
+  gone: "gone upstream",
+  noEndpoint: "listed with no endpoint now",
+  moved: (to: string) => `moved to ${to}`,
+  accepted: (run_id: string) => `withheld by run ${run_id}, accepted`,
+} as const;
+
+/** Reasons the rolling guard does not count: nothing vanished (a move), or a person decided (accepted). */
+export function countsAgainstRollingGuard(reason: string | undefined): boolean {
+  return reason === undefined || !(reason.startsWith("moved to ") || reason.endsWith(", accepted"));
+}
+
+type Bookkeeping = { first_seen_at: number; changed_at: number; unavailable_at: number | null; returned_at?: number };
+
+/** The newest time a row speaks for: a write stamped before it would move the row back. */
+export function rowAsOf(row: Bookkeeping): number {
+  return Math.max(row.first_seen_at, row.changed_at, row.unavailable_at ?? -Infinity, row.returned_at ?? -Infinity);
+}
 
 /**
  * @param row `available` defaults to true (endpoints always are when seen).
@@ -49,24 +74,32 @@ export async function upsertEntityRow<Table extends EntityTable>(
       first_seen_at: snapshot_at,
       changed_at: snapshot_at,
       unavailable_at: available ? null : unavailable_at,
+      ...(available ? {} : { unavailable_reason: UNAVAILABLE_REASONS.noEndpoint }),
     } as never);
     return "inserted";
   }
   const sameContent = existing.content_hash === row.content_hash;
-  if (sameContent && (existing.unavailable_at === null) === available) return "unchanged";
+  const wasAvailable = existing.unavailable_at === null;
+  if (sameContent && wasAvailable === available) return "unchanged";
+  if (snapshot_at < rowAsOf(existing as unknown as Bookkeeping)) return "stale";
+  const returned_at = !wasAvailable && available ? snapshot_at : existing.returned_at;
   await ctx.db.replace(existing._id as Id<Table>, {
     ...row.value,
     content_hash: row.content_hash,
     first_seen_at: existing.first_seen_at,
     changed_at: sameContent ? existing.changed_at : snapshot_at,
     unavailable_at: available ? null : (existing.unavailable_at ?? unavailable_at),
+    ...(available ? {} : { unavailable_reason: existing.unavailable_reason ?? UNAVAILABLE_REASONS.noEndpoint }),
+    ...(returned_at !== undefined ? { returned_at } : {}),
   } as never);
   return "updated";
 }
 
-export async function markRowUnavailable<Table extends EntityTable>(ctx: MutationCtx, existing: Doc<Table> | null, at: number): Promise<boolean> {
+/** Marks an available row unavailable with its reason; false when it already is, or holds anything newer than `at`. */
+export async function markRowUnavailable<Table extends EntityTable>(ctx: MutationCtx, existing: Doc<Table> | null, at: number, reason: string): Promise<boolean> {
   if (existing === null || existing.unavailable_at !== null) return false;
-  await ctx.db.patch(existing._id as Id<Table>, { unavailable_at: at } as never);
+  if (at < rowAsOf(existing as unknown as Bookkeeping)) return false;
+  await ctx.db.patch(existing._id as Id<Table>, { unavailable_at: at, unavailable_reason: reason } as never);
   return true;
 }
 
@@ -75,6 +108,7 @@ export function tally(outcomes: UpsertOutcome[]) {
     inserted: outcomes.filter((o) => o === "inserted").length,
     updated: outcomes.filter((o) => o === "updated").length,
     unchanged: outcomes.filter((o) => o === "unchanged").length,
+    stale: outcomes.filter((o) => o === "stale").length,
   };
 }
 

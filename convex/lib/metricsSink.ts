@@ -14,7 +14,7 @@ import type schema from "../schema";
 type RunFields = Infer<(typeof schema)["tables"]["snapshot_runs"]["validator"]>;
 
 /** How the run ended; set before `flush()`. */
-export type RunOutcome = Pick<RunFields, "status" | "error" | "report"> & { ok: boolean; health: string; ended_at: number };
+export type RunOutcome = Pick<RunFields, "status" | "error" | "report" | "health_reasons" | "withheld"> & { ok: boolean; health: string; ended_at: number };
 
 export function createMetricsSink(ctx: ActionCtx, run_id: Id<"snapshot_runs">) {
   const events: MetricsEvent[] = [];

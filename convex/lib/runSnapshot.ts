@@ -5,8 +5,15 @@
  * Owns: wiring, not work. It opens the run record, builds the transport (remote with archival, or
  * replay from a previous run's archives) over the configured upstream path family, picks the
  * writers, runs `standard`, flushes the archives, compares the fields seen upstream with the drift
- * ledger, and closes the run record with a compact report. A run that throws is recorded `failed`
- * with its message, never left `running`.
+ * ledger, and closes the run record with a compact report and every health reason. A run that
+ * throws is recorded `failed` with its message, never left `running`.
+ *
+ * Time only moves forward. A replay of a run older than one that has written the catalogue since
+ * is refused before it starts (unless it is a dry run, or a `rebuild` into entity tables that hold
+ * nothing newer); a remote run stamped older than such a run is a backfill: it archives what it
+ * fetched and leaves the entity tables alone. Only live runs (remote, writing) take the run
+ * lease: dry runs and replays never keep the hourly run from running, and a replay that finds a
+ * newer run wrote meanwhile withholds its removals.
  */
 import type { Infer } from "convex/values";
 import { internal } from "../_generated/api";
@@ -31,6 +38,7 @@ import { vSnapshotReport } from "./validators";
 import { createFieldCensus } from "../../src/drift/fieldCensus";
 import { DEFAULT_UPSTREAM_PATHS, pathFamily, type UpstreamPaths } from "../../src/sources/requestKey";
 import { recordUpstreamFields, type FieldsReport } from "./driftLedger";
+import { DEFAULT_HEALTH_LIMITS, HEALTHY, healthLine, healthReasons } from "../../src/pipeline/health";
 
 export type SnapshotOutput = "convex" | "dry-run" | "both";
 
@@ -43,6 +51,14 @@ export type RunSnapshotArgs = {
   remote?: Partial<RetryConfig>;
   /** A run that would mark more than this share of a table unavailable marks nothing and is unhealthy. */
   maxUnavailableShare?: number;
+  /** Likewise for the share marked within the last 24 hours, this run's removals included (default 0.3, or `maxUnavailableShare` if larger). */
+  maxRollingShare?: number;
+  /** A run with more than this share of its endpoint lists failed is unhealthy. */
+  maxFailedListShare?: number;
+  /** A run with more than this share of its models entries, or of its endpoint records, invalid is unhealthy. */
+  maxInvalidShare?: number;
+  /** With `replay_from`: replay although newer runs exist, into entity tables that hold nothing newer (checked before writing). */
+  rebuild?: boolean;
   /** Archive what a remote run fetches (default). Off only where archives are beside the point, e.g. the benchmark. */
   archive?: boolean;
   /** Upstream path family: `v1` (default, or the OPENROUTER_PATHS environment variable) or `legacy-2025`. */
@@ -70,6 +86,9 @@ function checkedPaths(setting: string, fromArgument: boolean): UpstreamPaths {
 
 export const DEFAULT_MAX_CONCURRENCY = 8;
 export const DEFAULT_MAX_UNAVAILABLE_SHARE = 0.2;
+/** Over a day, half again the per-run share: one real clean-up passes, a drip of large removals does not. */
+export const DEFAULT_MAX_ROLLING_SHARE = 0.3;
+export const ROLLING_WINDOW_MS = 24 * 3_600_000;
 /** Fetching must be over by then: Convex stops an action at 10 minutes, and writes need time too. */
 export const RUN_BUDGET_MS = 8 * 60_000;
 /** A lease outlives any action (10 minutes), so only a dead run's lease ever expires. */
@@ -114,9 +133,14 @@ export function checkRunArgs(args: RunSnapshotArgs): void {
   if (snapshot_at !== undefined && (!Number.isSafeInteger(snapshot_at) || snapshot_at < 0)) {
     throw new Error(`snapshot_at must be epoch milliseconds (a non-negative integer), got ${snapshot_at}`);
   }
-  if (args.maxUnavailableShare !== undefined && !(args.maxUnavailableShare >= 0 && args.maxUnavailableShare <= 1)) {
-    throw new Error(`maxUnavailableShare must be a number from 0 to 1, got ${args.maxUnavailableShare}`);
+  for (const name of ["maxUnavailableShare", "maxRollingShare", "maxFailedListShare", "maxInvalidShare"] as const) {
+    const share = args[name];
+    if (share !== undefined && !(share >= 0 && share <= 1)) throw new Error(`${name} must be a number from 0 to 1, got ${share}`);
   }
+  if (snapshot_at !== undefined && snapshot_at > Date.now() + HOUR_MS) {
+    throw new Error(`snapshot_at must not be in the future, got ${new Date(snapshot_at).toISOString()}`);
+  }
+  if (args.rebuild && args.replay_from === undefined) throw new Error("rebuild applies only to a replay: pass replay_from too");
   if (args.paths !== undefined) checkedPaths(args.paths, true);
   for (const [name, value] of Object.entries(args.remote ?? {})) {
     if (value === undefined) continue;
@@ -135,17 +159,33 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
   const output = args.output ?? "convex";
   const maxConcurrency = args.maxConcurrency ?? DEFAULT_MAX_CONCURRENCY;
   const maxUnavailableShare = args.maxUnavailableShare ?? DEFAULT_MAX_UNAVAILABLE_SHARE;
+  // A person who allows a larger share in one run means it: the rolling limit is never below it.
+  const maxRollingShare = args.maxRollingShare ?? Math.max(DEFAULT_MAX_ROLLING_SHARE, maxUnavailableShare);
   const source = args.replay_from ? "archive" : "remote";
   // A replay stands for the hour it replays, so its rows get the original timestamps.
   const replayed = args.replay_from ? await ctx.runQuery(internal.snapshot_runs.get, { run_id: args.replay_from }) : null;
+  if (args.replay_from && !replayed) throw new Error(`replay_from must be the id of a snapshot run, got ${JSON.stringify(args.replay_from)}`);
   const snapshot_at = args.snapshot_at ?? replayed?.snapshot_at ?? currentHour(started_at);
+  // The hour the content speaks for: a replay's is its run's, whatever it is stamped.
+  const contentAt = replayed ? Math.min(replayed.snapshot_at, snapshot_at) : snapshot_at;
+  const writes = output !== "dry-run";
+  const newer = writes ? await ctx.runQuery(internal.snapshot_runs.newerWriter, { snapshot_at: contentAt, exclude: replayed ? [replayed._id] : [] }) : null;
+  if (newer && replayed && !args.rebuild) {
+    throw new Error(
+      `replay_from: ${describeRun(newer)} is newer than run ${replayed._id} (snapshot ${iso(replayed.snapshot_at)}): replaying it would move stored rows back ` +
+        `to an older state. Pass output "dry-run" to see what it would do, or rebuild: true to replay into entity tables that hold nothing newer.`,
+    );
+  }
+  const entitiesSkipped =
+    newer && !replayed ? `backfill: ${describeRun(newer)} already wrote a newer state; this run archived what it fetched and left the entity tables alone` : undefined;
   const pathsSetting = upstreamPathsSetting(args);
-  const config = { output, source, replay_from: args.replay_from, maxConcurrency, paths: pathsSetting };
+  const config = { output, source, replay_from: args.replay_from, maxConcurrency, paths: pathsSetting, ...(args.rebuild ? { rebuild: true } : {}) };
   const { run_id, skipped_for, took_over_from } = await ctx.runMutation(internal.snapshot_runs.start, {
     snapshot_at,
     started_at,
     config,
-    lease_ms: LEASE_MS,
+    // Only a live run takes the lease: dry runs and replays never keep the hourly run from running.
+    lease_ms: source === "remote" && writes ? LEASE_MS : null,
   });
   if (skipped_for) {
     console.log(`snapshot ${run_id} skipped: run ${skipped_for} holds the lease`);
@@ -165,8 +205,8 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
   const census = createFieldCensus();
   try {
     const paths = checkedPaths(pathsSetting, args.paths !== undefined);
-    const transport = args.replay_from
-      ? await createArchiveTransport(ctx, args.replay_from)
+    const transport = replayed
+      ? await createArchiveTransport(ctx, replayed)
       : archiving(
           createRemoteTransport({
             ...args.remote,
@@ -182,13 +222,29 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
     const sources = sourcesOver(transport, createValidator(), { paths, census });
 
     const handlers: OutputHandler[] = [];
-    if (output !== "dry-run") {
-      handlers.push((convexWriter = new ConvexWriter(ctx, { snapshot_at, metrics, maxUnavailableShare })));
+    // A newer run may write while this one runs (a replay does not hold the lease): its removals are then withheld.
+    const holdRemovals = async () => {
+      const since = await ctx.runQuery(internal.snapshot_runs.newerWriter, {
+        snapshot_at: contentAt,
+        exclude: [run_id, ...(replayed ? [replayed._id] : [])],
+        started_after: started_at,
+      });
+      return since ? `${describeRun(since)} wrote the catalogue while this run ran; marked none` : null;
+    };
+    if (writes) {
+      if (!entitiesSkipped) {
+        const guard = { snapshot_at, metrics, maxUnavailableShare, maxRollingShare, rollingWindowMs: ROLLING_WINDOW_MS, run_id, holdRemovals, rebuild: args.rebuild };
+        handlers.push((convexWriter = new ConvexWriter(ctx, guard)));
+      }
       handlers.push(new ConvexIssueWriter(ctx, { run_id, snapshot_at }, metrics));
     }
     if (output !== "convex") {
       const state = convexWriter?.state ?? (await loadConvexState(ctx, new ConvexState()));
-      handlers.push((dryRunWriter = new DryRunWriter({ state, maxLines: DRY_RUN_LOG_LINES, metrics, maxUnavailableShare })));
+      const recentlyRemoved = convexWriter
+        ? null
+        : await ctx.runQuery(internal.removals.recentRemovals, { since: snapshot_at - ROLLING_WINDOW_MS, until: snapshot_at, cap: 16_000 });
+      const guard = () => ({ maxRollingShare, recentlyRemoved: recentlyRemoved ?? convexWriter!.recentlyRemoved, windowHours: ROLLING_WINDOW_MS / 3_600_000 });
+      handlers.push((dryRunWriter = new DryRunWriter({ state, maxLines: DRY_RUN_LOG_LINES, metrics, maxUnavailableShare, guard })));
     }
 
     const pipeline = createProcessContext({ config: { run_id, snapshot_at, maxConcurrency }, sources, outputs: handlers, metrics });
@@ -211,7 +267,7 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
         census,
         run_id,
         snapshot_at,
-        write: source === "remote" && output !== "dry-run",
+        write: source === "remote" && writes && !entitiesSkipped,
         protectEndpointPaths: counts.fetch_errors > 0 || (writer?.withheld ?? null) !== null,
       });
     } catch (ledgerError) {
@@ -220,7 +276,15 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
     }
   }
 
-  const health = error ? `failed: ${error}` : assessHealth(counts!, writer?.withheld ?? null);
+  const reasons = error
+    ? []
+    : healthReasons({
+        counts: counts!,
+        withheld: writer?.withheld ?? null,
+        keylessModelIssues: writer?.keylessModelIssues ?? 0,
+        limits: { maxFailedListShare: args.maxFailedListShare ?? DEFAULT_HEALTH_LIMITS.maxFailedListShare, maxInvalidShare: args.maxInvalidShare ?? DEFAULT_HEALTH_LIMITS.maxInvalidShare },
+      });
+  const health = error ? `failed: ${error}` : healthLine(reasons);
   const ended_at = Date.now();
   const report: SnapshotReport = {
     run_id,
@@ -231,13 +295,14 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
     source,
     output,
     models: { total: counts?.models ?? 0, ...(writer?.perKind.model ?? ZERO_COUNTS) },
-    endpoints: { total: counts?.endpoints ?? 0, ...(writer?.perKind.endpoint ?? ZERO_COUNTS) },
+    endpoints: { total: counts?.endpoints ?? 0, ...(writer?.perKind.endpoint ?? ZERO_COUNTS), moved: writer?.moved ?? 0 },
     empty_lists: counts?.empty_variants ?? 0,
     issues: counts?.errors ?? 0,
     mutations: convexWriter?.mutations ?? 0,
     archived: archiver?.archived ?? 0,
     duration_ms: ended_at - started_at,
     ...(fields ? { fields } : {}),
+    ...(entitiesSkipped ? { entities_skipped: entitiesSkipped } : {}),
     ...(error ? { error } : {}),
   };
   metrics.emit({ t: "pipeline_finished", name: RUN_PIPELINE, ts: ended_at, counts: { ok: report.ok ? 1 : 0, duration_ms: report.duration_ms } });
@@ -247,7 +312,17 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
     health,
     ended_at,
     error,
-    report: { models: report.models, endpoints: report.endpoints, issues: report.issues, mutations: report.mutations, ...(fields ? { fields } : {}) },
+    health_reasons: reasons,
+    ...(convexWriter?.withheldSummary ? { withheld: convexWriter.withheldSummary } : {}),
+    report: {
+      models: report.models,
+      endpoints: report.endpoints,
+      issues: report.issues,
+      mutations: report.mutations,
+      archived: report.archived,
+      ...(fields ? { fields } : {}),
+      ...(entitiesSkipped ? { entities_skipped: entitiesSkipped } : {}),
+    },
   });
   try {
     await metrics.flush();
@@ -266,6 +341,8 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
     `snapshot ${run_id} ${report.status} (${health}) in ${report.duration_ms} ms — ` +
       `models ${report.models.total} seen, +${report.models.insert} ~${report.models.update} -${report.models.unavailable}; ` +
       `endpoints ${report.endpoints.total} seen, +${report.endpoints.insert} ~${report.endpoints.update} -${report.endpoints.unavailable}` +
+      (report.endpoints.moved ? ` (${report.endpoints.moved} moved)` : "") +
+      (entitiesSkipped ? ` (${entitiesSkipped})` : "") +
       (report.empty_lists > 0 ? ` (${report.empty_lists} lists empty or 404: no endpoints now)` : "") +
       "; " +
       `issues ${report.issues}, mutations ${report.mutations}, archived ${report.archived}` +
@@ -274,7 +351,13 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
   return report;
 }
 
-const HEALTHY = "healthy";
+function iso(at: number): string {
+  return new Date(at).toISOString();
+}
+
+function describeRun(run: { run_id: string; snapshot_at: number; status: string }): string {
+  return `run ${run.run_id} (snapshot ${iso(run.snapshot_at)}${run.status === "running" ? ", still running" : ""})`;
+}
 
 /** The log line's account of upstream fields: silent unless something appeared or went. */
 function describeFields(fields: FieldsReport | undefined): string {
@@ -316,11 +399,3 @@ function archiving(transport: Transport, archiver: ConvexArchiver | null): Trans
   return archiver ? withArchival(transport, archiver.archive) : transport;
 }
 const ZERO_COUNTS = { insert: 0, update: 0, stable: 0, unavailable: 0 };
-
-/** A run is healthy when it saw models and endpoints and its removals were not withheld. */
-export function assessHealth(counts: StandardCounts, withheld: string | null): string {
-  if (counts.models === 0) return "unhealthy: 0 models";
-  if (counts.endpoints === 0) return "unhealthy: 0 endpoints";
-  if (withheld) return `unhealthy: ${withheld}`;
-  return HEALTHY;
-}

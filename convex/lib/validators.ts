@@ -284,6 +284,8 @@ export const vSnapshotReport = v.object({
   duration_ms: v.number(),
   /** Fields seen upstream against the drift ledger; absent when the run got no models list. */
   fields: v.optional(vFieldsReport),
+  /** A backfill: why the run left the entity tables alone (a newer run already wrote them). */
+  entities_skipped: v.optional(v.string()),
   error: v.optional(v.string()),
 });
 

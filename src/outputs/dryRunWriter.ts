@@ -7,7 +7,7 @@
  * `writer_stats`, the same counts the Convex writer reports.
  */
 import { endpointKey } from "../openrouter/schemas";
-import { createChangeTracker, type EntityState } from "../pipeline/changeTracker";
+import { createChangeTracker, type EntityState, type RemovalGuard } from "../pipeline/changeTracker";
 import { changedFields } from "../pipeline/decide";
 import type { MetricsSink, OutputHandler, PipelineResult } from "../pipeline/types";
 import { MemoryState } from "./memoryState";
@@ -24,6 +24,8 @@ export type DryRunWriterOptions = {
   metrics?: MetricsSink;
   /** Share guard for removals (see `ChangeTracker.removals`); default: no guard. */
   maxUnavailableShare?: number;
+  /** The rest of the guard (rolling share and what the window already holds), as the Convex writer would weigh it; asked at the end. */
+  guard?: () => Omit<RemovalGuard, "maxUnavailableShare">;
 };
 
 export class DryRunWriter implements OutputHandler {
@@ -58,6 +60,12 @@ export class DryRunWriter implements OutputHandler {
   get perKind() {
     return this.tracker.perKind;
   }
+  get moved() {
+    return this.tracker.moved;
+  }
+  get keylessModelIssues() {
+    return this.tracker.keylessModelIssues;
+  }
 
   async write(result: PipelineResult) {
     if (result.kind === "error") {
@@ -79,9 +87,10 @@ export class DryRunWriter implements OutputHandler {
   }
 
   finish() {
-    const removals = this.tracker.removals({ maxUnavailableShare: this.options.maxUnavailableShare });
+    const removals = this.tracker.removals({ ...this.options.guard?.(), maxUnavailableShare: this.options.maxUnavailableShare });
     this.withheld = removals.withheld;
     if (removals.withheld) this.log(`  removals withheld: ${removals.withheld}`);
+    for (const { endpoint, to } of removals.moves) this.log(`  moved   endpoint ${endpointKey(endpoint)} → ${to}`);
     for (const change of removals.modelChanges) this.log(`  unavailable model    ${change.key} (listed, no endpoint now)`);
     for (const slug of removals.models) this.log(`  unavailable model    ${slug}`);
     for (const endpoint of removals.endpoints) this.log(`  unavailable endpoint ${endpointKey(endpoint)}`);

@@ -62,7 +62,7 @@ export class MemoryStateWriter implements OutputHandler {
     this.withheld = removals.withheld;
     for (const change of removals.modelChanges) this.applyModel(change, now);
     for (const slug of removals.models) this.state.models.get(slug)!.unavailable_at = now;
-    for (const endpoint of removals.endpoints) this.state.endpoints.get(endpointKey(endpoint))!.unavailable_at = now;
+    for (const endpoint of [...removals.endpoints, ...removals.moves.map((move) => move.endpoint)]) this.state.endpoints.get(endpointKey(endpoint))!.unavailable_at = now;
     this.options.metrics?.emit({ t: "writer_stats", writer: this.name, counts: { ...this.tracker.counts } });
   }
 }

@@ -1,18 +1,22 @@
 /**
  * standard: the model/endpoint pipeline. Fetch models, consolidate variants, fetch every
  * variant's endpoint list with bounded concurrency, and hand every entity and every error to the
- * outputs.
+ * outputs. The models list's validation issues go out before its models, so a writer knows which
+ * stored models an invalid entry protects before it decides about them.
  *
  * Owns: the order of work and its counts. Knows nothing of databases and writes nothing itself:
  * writers decide what to do with each `PipelineResult`. A failed endpoint fetch becomes an error
  * result carrying its params, and the other variants go on; a variant that has no endpoints now
- * (a 404, or an empty list) is counted, and its stored endpoints are then absent. Aliases have no
+ * (a 404, or an empty list) is counted, and its stored endpoints are then absent. A
+ * `RunAbortedError` from a fetch stops the whole run. Aliases have no
  * variants, so they are never requested. A failed models list throws: with no models there is
  * nothing a writer could safely do.
  */
 import { mapWithConcurrency } from "../lib/mapWithConcurrency";
 import { consolidateVariants, variantRequests } from "./consolidateVariants";
 import type { ProcessContext } from "./processContext";
+import type { ValidationIssue } from "./validator";
+import { RunAbortedError } from "../sources/transport";
 
 export type StandardCounts = {
   models: number;
@@ -24,6 +28,9 @@ export type StandardCounts = {
   errors: number;
   parse_errors: number;
   fetch_errors: number;
+  /** Items validated per source (valid or not), and the issues among them: the shares health weighs. */
+  checked: { models: number; endpoints: number };
+  invalid: { models: number; endpoints: number };
 };
 
 export const STANDARD_PIPELINE = "standard";
@@ -38,6 +45,8 @@ export async function standard(ctx: ProcessContext): Promise<StandardCounts> {
   metrics.emit({ t: "pipeline_started", name: STANDARD_PIPELINE, ts: Date.now() });
 
   const models = consolidateVariants(await sources.models());
+  const modelIssues = validator.issues().length;
+  await writeIssues(ctx, validator.issues().slice(0, modelIssues));
   for (const model of models) await outputs.write({ kind: "model", value: model });
 
   const requests = variantRequests(models);
@@ -49,6 +58,7 @@ export async function standard(ctx: ProcessContext): Promise<StandardCounts> {
     try {
       list = await sources.endpoints(request);
     } catch (error) {
+      if (error instanceof RunAbortedError) throw error;
       fetchErrors++;
       const message = error instanceof Error ? error.message : String(error);
       metrics.emit({ t: "error", source: "endpoints", message });
@@ -61,14 +71,9 @@ export async function standard(ctx: ProcessContext): Promise<StandardCounts> {
   });
 
   const issues = validator.issues();
-  for (const issue of issues) {
-    const where = issue.item_key ? `item ${issue.index} (${issue.item_key})` : `item ${issue.index}`;
-    const params = Object.keys(issue.params).length > 0 ? ` ${JSON.stringify(issue.params)}` : "";
-    const message = `${issue.source}${params} ${where}: ${issue.summary}`;
-    metrics.emit({ t: "error", source: issue.source, message });
-    await outputs.write({ kind: "error", source: issue.source, message, params: issue.params, item_key: issue.item_key, sha256: issue.sha256 });
-  }
+  await writeIssues(ctx, issues.slice(modelIssues));
 
+  const bySource = (source: string) => issues.filter((issue) => issue.source === source).length;
   const counts: StandardCounts = {
     models: models.length,
     variants: requests.length,
@@ -77,7 +82,20 @@ export async function standard(ctx: ProcessContext): Promise<StandardCounts> {
     errors: issues.length + fetchErrors,
     parse_errors: issues.length,
     fetch_errors: fetchErrors,
+    checked: { models: validator.checked("models"), endpoints: validator.checked("endpoints") },
+    invalid: { models: bySource("models"), endpoints: bySource("endpoints") },
   };
-  metrics.emit({ t: "pipeline_finished", name: STANDARD_PIPELINE, ts: Date.now(), counts });
+  const { checked: _checked, invalid: _invalid, ...totals } = counts;
+  metrics.emit({ t: "pipeline_finished", name: STANDARD_PIPELINE, ts: Date.now(), counts: totals });
   return counts;
+}
+
+async function writeIssues({ outputs, metrics }: ProcessContext, issues: readonly ValidationIssue[]): Promise<void> {
+  for (const issue of issues) {
+    const where = issue.item_key ? `item ${issue.index} (${issue.item_key})` : `item ${issue.index}`;
+    const params = Object.keys(issue.params).length > 0 ? ` ${JSON.stringify(issue.params)}` : "";
+    const message = `${issue.source}${params} ${where}: ${issue.summary}`;
+    metrics.emit({ t: "error", source: issue.source, message });
+    await outputs.write({ kind: "error", source: issue.source, message, params: issue.params, item_key: issue.item_key, sha256: issue.sha256, issue: issue.kind });
+  }
 }

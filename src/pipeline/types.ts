@@ -20,7 +20,12 @@ export type PipelineResult =
       item_key?: string | null;
       /** Fingerprint of a bad item, for de-duplication across runs. */
       sha256?: string;
+      /** For a validation issue: what was wrong. A duplicate's first copy was kept, so it protects nothing. */
+      issue?: IssueKind;
     };
+
+/** `invalid`: failed the schema; `duplicate`: a key repeated in one response; `too_large`: could not be stored as one row. */
+export type IssueKind = "invalid" | "duplicate" | "too_large";
 
 export interface OutputHandler {
   name: string;

@@ -8,14 +8,16 @@
 import type { z } from "zod";
 import { canonicalJson, sha256Hex } from "../lib/canonicalJson";
 import type { RequestParams } from "../sources/requestKey";
+import type { IssueKind } from "./types";
 
 export type ValidationIssue = {
   /** Which source produced the item: "models" or "endpoints". */
   source: string;
   params: RequestParams;
   index: number;
-  /** The item's own identity where it has one (slug or id), to protect its row from removal. */
+  /** The item's own identity where it has one (a models entry's slug, an endpoint's id), to protect its row. */
   item_key: string | null;
+  kind: IssueKind;
   summary: string;
   sha256: string;
 };
@@ -33,10 +35,13 @@ export function summarizeZodError(error: z.ZodError): string {
   return summary.length > SUMMARY_MAX_CHARS ? `${summary.slice(0, SUMMARY_MAX_CHARS - 1)}…` : summary;
 }
 
-function itemKeyOf(raw: unknown): string | null {
+/** The field that names an item of each source: a models entry is keyed by its slug, never by another id. */
+const KEY_FIELDS: Record<string, readonly string[]> = { models: ["slug"], endpoints: ["id"] };
+
+function itemKeyOf(raw: unknown, source: string): string | null {
   if (raw === null || typeof raw !== "object") return null;
   const record = raw as Record<string, unknown>;
-  for (const field of ["slug", "id"]) {
+  for (const field of KEY_FIELDS[source] ?? ["slug", "id"]) {
     if (typeof record[field] === "string" && record[field] !== "") return record[field] as string;
   }
   return null;
@@ -56,6 +61,7 @@ export type Validated<T> = { value: T; index: number; raw: unknown };
  */
 export function createValidator() {
   const collected: ValidationIssue[] = [];
+  const checked: Record<string, number> = {};
   return {
     async validate<Schema extends z.ZodType>(
       schema: Schema,
@@ -63,6 +69,7 @@ export function createValidator() {
       at: { source: string; params: RequestParams },
     ): Promise<Validated<z.output<Schema>>[]> {
       const valid: Validated<z.output<Schema>>[] = [];
+      checked[at.source] = (checked[at.source] ?? 0) + items.length;
       for (let index = 0; index < items.length; index++) {
         const raw = items[index];
         const parsed = schema.safeParse(raw);
@@ -74,7 +81,8 @@ export function createValidator() {
           source: at.source,
           params: at.params,
           index,
-          item_key: itemKeyOf(raw),
+          item_key: itemKeyOf(raw, at.source),
+          kind: "invalid",
           summary: summarizeZodError(parsed.error),
           sha256: await sha256Hex(canonicalJson(raw)),
         });
@@ -82,8 +90,12 @@ export function createValidator() {
       return valid;
     },
     /** Records a failure that was found outside zod (e.g. a duplicate key), with the same fingerprint. */
-    async report(raw: unknown, at: { source: string; params: RequestParams; index: number; summary: string }) {
-      collected.push({ ...at, item_key: itemKeyOf(raw), sha256: await sha256Hex(canonicalJson(raw)) });
+    async report(raw: unknown, at: { source: string; params: RequestParams; index: number; summary: string; kind: Exclude<IssueKind, "invalid"> }) {
+      collected.push({ ...at, item_key: itemKeyOf(raw, at.source), sha256: await sha256Hex(canonicalJson(raw)) });
+    },
+    /** Items validated so far from one source, valid or not: the denominator of its invalid share. */
+    checked(source: string): number {
+      return checked[source] ?? 0;
     },
     issues(): readonly ValidationIssue[] {
       return collected;

@@ -80,7 +80,7 @@ export function sourcesOver(transport: Transport, validator: Validator, options:
     if (json.length * 3 <= MAX_ENTITY_BYTES) return false;
     const bytes = new TextEncoder().encode(json).byteLength;
     if (bytes <= MAX_ENTITY_BYTES) return false;
-    await validator.report(raw, { ...at, summary: `record of ${bytes} bytes exceeds the ${MAX_ENTITY_BYTES}-byte limit for one stored row` });
+    await validator.report(raw, { ...at, summary: `record of ${bytes} bytes exceeds the ${MAX_ENTITY_BYTES}-byte limit for one stored row`, kind: "too_large" });
     return true;
   }
 
@@ -110,7 +110,7 @@ export function sourcesOver(transport: Transport, validator: Validator, options:
         const key = JSON.stringify([entry.slug, entry.variant ?? null, entry.variant === null ? entry.name : null]);
         if (seen.has(key)) {
           const variant = entry.variant ?? "no active variant";
-          await validator.report(raw, { ...at, index, summary: `duplicate entry for slug ${entry.slug} (${variant}); the first one is kept` });
+          await validator.report(raw, { ...at, index, summary: `duplicate entry for slug ${entry.slug} (${variant}); the first one is kept`, kind: "duplicate" });
           continue;
         }
         seen.add(key);
@@ -138,7 +138,7 @@ export function sourcesOver(transport: Transport, validator: Validator, options:
       const endpoints: OrEndpoint[] = [];
       for (const { value: record, index, raw } of records) {
         if (seen.has(record.id)) {
-          await validator.report(raw, { ...at, index, summary: `duplicate endpoint id ${record.id} in one response; the first one is kept` });
+          await validator.report(raw, { ...at, index, summary: `duplicate endpoint id ${record.id} in one response; the first one is kept`, kind: "duplicate" });
           continue;
         }
         seen.add(record.id);

@@ -3,7 +3,8 @@
  * fetch text. Swapping the transport is how one `Sources` implementation serves live HTTP,
  * recordings, and archives of earlier runs.
  *
- * Owns: the `Transport` interface, the in-memory recording transport, and `TransportError`.
+ * Owns: the `Transport` interface, the in-memory recording transport, `TransportError`, and
+ * `RunAbortedError` (a failure no single request can absorb: the whole run must stop).
  * Web-standard only: Convex imports this file.
  */
 import { requestKey, type SourceRequest } from "./requestKey";
@@ -27,6 +28,13 @@ export interface Transport {
   readonly name: string;
   get(request: SourceRequest): Promise<RawResponse>;
 }
+
+/**
+ * A failure that must stop the run instead of failing one request: e.g. a replay whose archived
+ * body vanished mid-run (the rest of the replay would show that variant's rows as unchanged, and a
+ * replay must be whole or nothing). `standard` rethrows it.
+ */
+export class RunAbortedError extends Error {}
 
 /**
  * A request that produced no usable body. `key` names the request; `status` is the HTTP status

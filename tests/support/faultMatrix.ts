@@ -14,7 +14,7 @@ import type { ActionCtx } from "../../convex/_generated/server";
 import type { SnapshotReport } from "../../convex/lib/runSnapshot";
 import { runSnapshot } from "../../convex/lib/runSnapshot";
 import type { FakeOpenRouter, FaultRule } from "./fakeOpenRouter";
-import { cloneRecording, endpointsKeyIn, familyOf, GOLDEN_2026_PATHS, loadRecording, type RawRecording } from "./recording";
+import { cloneRecording, countRaw, endpointsKeyIn, familyOf, fingerprint, GOLDEN_2026_PATHS, loadRecording, type RawRecording } from "./recording";
 
 /** The convex-test instance, whether from vitest's setupTest or the embedded runtime. */
 type Backend = {
@@ -78,6 +78,59 @@ const variantLists = listKeys.length;
 /** Every other endpoint list: far above the share guard's 20% if each were taken as a removal. */
 const halfTheLists = new Set(listKeys.filter((_, index) => index % 2 === 0));
 const everyAttempt = FAULT_RUN_REMOTE.maxAttempts - 1;
+const rawBaseline = countRaw(loadFaultBaseline());
+/** Nine lists in ten: what an outage of the endpoint API looks like. */
+const nineInTen = new Set(listKeys.filter((_, index) => index % 10 !== 0));
+/** Every list but the first: `pricing` renamed in each of their records, as a real schema change would. */
+const renamedLists = listKeys.slice(1);
+/** Distinct records in those lists (identical records under two keys are one validation issue). */
+const renamedRecords = new Set(renamedLists.flatMap((key) => loadFaultBaseline()[key].data.map(({ pricing, ...record }: any) => fingerprint({ ...record, price: pricing })))).size;
+const INVALID_ENTRIES = 1_000;
+const REVERSION_SUFFIX = "-r2";
+
+/** A slug with a valid `standard` and a valid `free` entry, both with endpoints. */
+function twoVariantSlug(recording: RawRecording): { standard: any; free: any } {
+  const entries: any[] = recording[MODELS_KEY].data;
+  for (const standard of entries) {
+    if (standard.endpoint?.variant !== "standard") continue;
+    const free = entries.find((e) => e.slug === standard.slug && e.endpoint?.variant === "free");
+    const others = entries.filter((e) => e.slug === standard.slug).length;
+    if (free && others === 2) return { standard, free };
+  }
+  throw new Error("no slug with exactly a standard and a free entry");
+}
+
+/** A model with one entry, which has an endpoint list of its own holding records. */
+function soleListedEntry(recording: RawRecording): any {
+  const entries: any[] = recording[MODELS_KEY].data;
+  const perSlug = new Map<string, number>();
+  const perList = new Map<string, number>();
+  for (const e of entries) {
+    perSlug.set(e.slug, (perSlug.get(e.slug) ?? 0) + 1);
+    if (e.endpoint) perList.set(endpointsKey(e.permaslug, e.endpoint.variant), (perList.get(endpointsKey(e.permaslug, e.endpoint.variant)) ?? 0) + 1);
+  }
+  return entries.find((e) => {
+    if (!e.endpoint || e.slug.startsWith("~") || perSlug.get(e.slug) !== 1) return false;
+    const key = endpointsKey(e.permaslug, e.endpoint.variant);
+    return perList.get(key) === 1 && key !== TARGET_VARIANT && recording[key]?.data.length > 0;
+  });
+}
+
+/** Every non-alias permaslug gains a suffix, and its endpoint lists move to the new keys with the same records. */
+function reversionEverything(recording: RawRecording): void {
+  const entries: any[] = recording[MODELS_KEY].data;
+  const moves = new Map<string, string>();
+  for (const entry of entries) {
+    if (entry.slug.startsWith("~")) continue;
+    if (entry.endpoint) moves.set(endpointsKey(entry.permaslug, entry.endpoint.variant), endpointsKey(entry.permaslug + REVERSION_SUFFIX, entry.endpoint.variant));
+    entry.permaslug += REVERSION_SUFFIX;
+  }
+  for (const [from, to] of moves) {
+    if (!(from in recording)) continue;
+    recording[to] = recording[from];
+    delete recording[from];
+  }
+}
 
 /** A model entry whose slug has one entry and no active variant: breaking it touches nothing else. */
 function loneModelEntry(recording: RawRecording): any {
@@ -173,6 +226,54 @@ export const FAULT_CASES: FaultCase[] = [
       list.push({ ...structuredClone(list[0]), pricing: { ...list[0].pricing, prompt: "0.5" } });
     },
     expected: ok({ issues: 1 }),
+  },
+  // Health in proportion: a real outage or a real schema change makes the run unhealthy, though nothing is lost.
+  {
+    name: `9 in 10 endpoint lists fail (${nineInTen.size} of ${variantLists}): run unhealthy, their rows kept`,
+    faults: [{ key: (key) => nineInTen.has(key), fault: { kind: "status", status: 500 } }],
+    expected: { ...ok({ failed_fetches: nineInTen.size, retried: nineInTen.size * everyAttempt }), ok: false },
+    healthIncludes: `${nineInTen.size} of ${variantLists} endpoint lists failed to fetch`,
+  },
+  {
+    name: `pricing renamed upstream in ${renamedLists.length} of ${variantLists} endpoint lists: run unhealthy, their rows kept`,
+    edit: (r) => {
+      for (const key of renamedLists) {
+        for (const record of r[key].data) {
+          record.price = record.pricing;
+          delete record.pricing;
+        }
+      }
+    },
+    // The ledger meets one new top-level path, price (the paths under pricing stay known).
+    expected: { ...ok({ issues: renamedRecords, new_fields: 1 }), ok: false },
+    healthIncludes: "endpoint records failed validation",
+  },
+  {
+    name: `${INVALID_ENTRIES.toLocaleString("en")} invalid models entries beside the valid ones: run unhealthy`,
+    edit: (r) => {
+      const entry = loneModelEntry(r);
+      for (let index = 0; index < INVALID_ENTRIES; index++) r[MODELS_KEY].data.push({ ...structuredClone(entry), slug: `junk/model-${index}`, name: null });
+    },
+    expected: { ...ok({ issues: INVALID_ENTRIES }), ok: false },
+    healthIncludes: `${INVALID_ENTRIES} of ${rawBaseline.entries + INVALID_ENTRIES} models entries failed validation`,
+  },
+  // An invalid entry protects what it would have described.
+  {
+    name: "invalid standard entry of a slug whose free entry is valid: the model row and its endpoints kept",
+    edit: (r) => void (twoVariantSlug(r).standard.name = null),
+    expected: ok({ issues: 1 }),
+  },
+  {
+    name: "models entry without a slug: no model removed this run, run unhealthy",
+    edit: (r) => void delete soleListedEntry(r).slug,
+    expected: { ...ok({ issues: 1 }), ok: false },
+    healthIncludes: "1 models entry without a readable slug",
+  },
+  // A catalogue-wide re-version moves every endpoint: old rows marked "moved to …", new rows inserted, the guard untouched.
+  {
+    name: `every permaslug gains a suffix: ${rawBaseline.endpoints} endpoints moved, not removed`,
+    edit: reversionEverything,
+    expected: ok({ added: rawBaseline.endpoints, removed: rawBaseline.endpoints, updated: rawBaseline.models - rawBaseline.aliases }),
   },
   {
     name: "duplicate model slug with conflicting data",
