@@ -12,7 +12,7 @@ import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
 import { assertBatchSize, countsAgainstRollingGuard, findEndpoint, findModel, markRowUnavailable, UNAVAILABLE_REASONS } from "./lib/entityRows";
-import { newerWritingRun } from "./lib/runOrder";
+import { newerChangingRun } from "./lib/runOrder";
 
 const vWithheldRow = v.object({
   kind: v.union(v.literal("model"), v.literal("endpoint")),
@@ -60,9 +60,9 @@ const ACCEPT_PAGE_SIZE = 100;
 /**
  * Accepts what run `run_id` withheld: marks each withheld row unavailable (as of that run's
  * snapshot, with the reason "withheld by run …, accepted"), a page at a time, scheduling itself
- * until done. Refused when a newer run has written the catalogue since (its own verdict is the
- * current one: accept that run's instead), or when the run withheld nothing. A row that came back
- * or changed since is left as it is.
+ * until done. Refused when a newer run has changed the catalogue since (its own verdict is the
+ * current one: accept that run's instead), when the run withheld nothing, or when its removals are
+ * accepted or being accepted already. A row that came back or changed since is left as it is.
  */
 export const acceptWithheld = internalMutation({
   args: { run_id: v.string() },
@@ -73,13 +73,17 @@ export const acceptWithheld = internalMutation({
     if (!run_id || !run) throw new Error(`run_id must be the id of a snapshot run, got ${JSON.stringify(args.run_id)}`);
     if (!run.withheld) throw new Error(`run ${run_id} withheld no removals`);
     if (run.withheld.accepted_at !== undefined) throw new Error(`run ${run_id}'s withheld removals were already accepted at ${new Date(run.withheld.accepted_at).toISOString()}`);
-    const newer = await newerWritingRun(ctx, run.snapshot_at, [run_id]);
+    if (run.withheld.accepting_since !== undefined) {
+      throw new Error(`run ${run_id}'s withheld removals are being accepted already (since ${new Date(run.withheld.accepting_since).toISOString()})`);
+    }
+    const newer = await newerChangingRun(ctx, run, [run_id]);
     if (newer) {
       throw new Error(
         `run ${newer._id} (snapshot ${new Date(newer.snapshot_at).toISOString()}) wrote the catalogue after run ${run_id}: ` +
           `its removals decide now${newer.withheld ? `; accept run ${newer._id}'s withheld removals instead` : ""}`,
       );
     }
+    await ctx.db.patch(run_id, { withheld: { ...run.withheld, accepting_since: Date.now() } });
     return acceptPage(ctx, run_id, run.snapshot_at, 0);
   },
 });
@@ -112,7 +116,8 @@ async function acceptPage(ctx: MutationCtx, run_id: Id<"snapshot_runs">, at: num
     await ctx.scheduler.runAfter(0, internal.removals.acceptWithheldPage, { run_id, marked_before: markedBefore + marked });
   } else {
     const run = (await ctx.db.get(run_id))!;
-    await ctx.db.patch(run_id, { withheld: { ...run.withheld!, accepted_at: Date.now(), accepted_rows: markedBefore + marked } });
+    const { accepting_since: _since, ...withheld } = run.withheld!;
+    await ctx.db.patch(run_id, { withheld: { ...withheld, accepted_at: Date.now(), accepted_rows: markedBefore + marked } });
     console.log(`removals withheld by run ${run_id} accepted: ${markedBefore + marked} rows marked unavailable`);
   }
   return { marked, remaining };

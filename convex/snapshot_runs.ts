@@ -8,7 +8,7 @@ import { internalMutation, internalQuery, query } from "./_generated/server";
 import { pageOptions } from "./lib/queryLimits";
 import schema from "./schema";
 import { doc } from "convex-helpers/validators";
-import { lastFinishedRun, newerWritingRun } from "./lib/runOrder";
+import { lastFinishedRun, newerChangingRun } from "./lib/runOrder";
 
 const runFields = schema.tables.snapshot_runs.validator.fields;
 
@@ -118,12 +118,12 @@ export const previousHealthyAt = internalQuery({
   },
 });
 
-/** The earliest run newer than `snapshot_at` that wrote the catalogue, or null: what a replay must not undo. */
+/** The earliest run after a position (snapshot, then start) that changed the catalogue, or null: what a replay must not undo. */
 export const newerWriter = internalQuery({
-  args: { snapshot_at: v.number(), exclude: v.array(v.id("snapshot_runs")), started_after: v.optional(v.number()) },
+  args: { snapshot_at: v.number(), started_at: v.number(), exclude: v.array(v.id("snapshot_runs")), started_after: v.optional(v.number()) },
   returns: v.union(v.object({ run_id: v.id("snapshot_runs"), snapshot_at: v.number(), status: v.string() }), v.null()),
-  handler: async (ctx, { snapshot_at, exclude, started_after }) => {
-    const run = await newerWritingRun(ctx, snapshot_at, exclude, started_after);
+  handler: async (ctx, { snapshot_at, started_at, exclude, started_after }) => {
+    const run = await newerChangingRun(ctx, { snapshot_at, started_at }, exclude, started_after);
     return run && { run_id: run._id, snapshot_at: run.snapshot_at, status: run.status };
   },
 });

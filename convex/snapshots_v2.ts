@@ -9,7 +9,8 @@ import { v } from "convex/values";
 import { internalAction, query } from "./_generated/server";
 import { LEASE_MS, parseRunDemoArgs, runSnapshot } from "./lib/runSnapshot";
 import { vSnapshotReport as vReport } from "./lib/validators";
-import { lastFinishedRun } from "./lib/runOrder";
+import { lastDecidingRun, lastFinishedRun } from "./lib/runOrder";
+import { checkedNumber } from "./lib/queryLimits";
 
 export const runDemo = internalAction({
   args: {
@@ -56,9 +57,9 @@ const NEW_FIELDS_WINDOW_MS = 7 * 86_400_000;
 const NEW_FIELDS_COUNT_CAP = 1000;
 
 /**
- * Public: the dashboard card, from three indexed single-row reads and one indexed range (fields
- * new upstream this week). `now` defaults to the query's clock; pass it to make staleness
- * deterministic.
+ * Public: the dashboard card, from three indexed single-row reads, one short indexed scan (the
+ * newest runs, for the one whose removals decide now) and one indexed range (fields new upstream
+ * this week). `now` defaults to the query's clock; pass it to make staleness deterministic.
  */
 export const status = query({
   args: { now: v.optional(v.number()) },
@@ -73,8 +74,8 @@ export const status = query({
         health: v.union(v.string(), v.null()),
         /** Every reason the run is not healthy; empty when it is. */
         reasons: v.array(v.string()),
-        /** Removals the share guard withheld in that run, not yet accepted (see `removals:acceptWithheld`). */
-        withheld: v.union(v.object({ models: v.number(), endpoints: v.number() }), v.null()),
+        /** Removals withheld by the run whose removals decide now (the newest live run or replay), not yet accepted (see `removals:acceptWithheld`). */
+        withheld: v.union(v.object({ run_id: v.id("snapshot_runs"), models: v.number(), endpoints: v.number() }), v.null()),
         duration_ms: v.union(v.number(), v.null()),
         errors: v.number(),
         models: vKindCard,
@@ -88,10 +89,12 @@ export const status = query({
     /** Upstream field paths first seen in the last 7 days (after the ledger's first run), at most 1,000; see `upstream_fields:recent`. */
     new_fields_7d: v.number(),
   }),
-  handler: async (ctx, { now }) => {
-    const clock = now ?? Date.now();
+  handler: async (ctx, args) => {
+    const clock = checkedNumber("now", args.now, { fallback: Date.now() });
     // A running run has no ended_at, which sorts below every number: the first row is the last to end.
     const lastFinished = await lastFinishedRun(ctx);
+    const deciding = await lastDecidingRun(ctx);
+    const withheld = deciding?.withheld && deciding.withheld.accepted_at === undefined ? deciding.withheld : null;
     const lastSuccess = await ctx.db.query("snapshot_runs").withIndex("by_ok_and_snapshot_at", (q) => q.eq("ok", true)).order("desc").first();
     const running = await ctx.db.query("snapshot_runs").withIndex("by_status_and_started_at", (q) => q.eq("status", "running")).order("desc").first();
     const stale = running !== null && clock - running.started_at > STALE_AFTER_MS;
@@ -111,10 +114,7 @@ export const status = query({
         ok: lastFinished.ok ?? null,
         health: lastFinished.health ?? null,
         reasons: lastFinished.health_reasons ?? [],
-        withheld:
-          lastFinished.withheld && lastFinished.withheld.accepted_at === undefined
-            ? { models: lastFinished.withheld.models, endpoints: lastFinished.withheld.endpoints }
-            : null,
+        withheld: withheld && { run_id: deciding!._id, models: withheld.models, endpoints: withheld.endpoints },
         duration_ms: lastFinished.duration_ms ?? null,
         errors: lastFinished.metrics?.errors ?? 0,
         models: card("models"),

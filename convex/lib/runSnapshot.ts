@@ -166,10 +166,13 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
   const replayed = args.replay_from ? await ctx.runQuery(internal.snapshot_runs.get, { run_id: args.replay_from }) : null;
   if (args.replay_from && !replayed) throw new Error(`replay_from must be the id of a snapshot run, got ${JSON.stringify(args.replay_from)}`);
   const snapshot_at = args.snapshot_at ?? replayed?.snapshot_at ?? currentHour(started_at);
-  // The hour the content speaks for: a replay's is its run's, whatever it is stamped.
-  const contentAt = replayed ? Math.min(replayed.snapshot_at, snapshot_at) : snapshot_at;
+  if (replayed && args.snapshot_at !== undefined && args.snapshot_at !== replayed.snapshot_at) {
+    throw new Error(`snapshot_at: a replay stands for the hour it replays (${iso(replayed.snapshot_at)}); got ${iso(args.snapshot_at)}`);
+  }
+  // Where the content sits in time: a replay's is its run's (same snapshot, that run's start).
+  const position = { snapshot_at, started_at: replayed?.started_at ?? started_at };
   const writes = output !== "dry-run";
-  const newer = writes ? await ctx.runQuery(internal.snapshot_runs.newerWriter, { snapshot_at: contentAt, exclude: replayed ? [replayed._id] : [] }) : null;
+  const newer = writes ? await ctx.runQuery(internal.snapshot_runs.newerWriter, { ...position, exclude: replayed ? [replayed._id] : [] }) : null;
   if (newer && replayed && !args.rebuild) {
     throw new Error(
       `replay_from: ${describeRun(newer)} is newer than run ${replayed._id} (snapshot ${iso(replayed.snapshot_at)}): replaying it would move stored rows back ` +
@@ -225,7 +228,7 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
     // A newer run may write while this one runs (a replay does not hold the lease): its removals are then withheld.
     const holdRemovals = async () => {
       const since = await ctx.runQuery(internal.snapshot_runs.newerWriter, {
-        snapshot_at: contentAt,
+        ...position,
         exclude: [run_id, ...(replayed ? [replayed._id] : [])],
         started_after: started_at,
       });

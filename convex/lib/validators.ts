@@ -245,6 +245,8 @@ export const vWithheld = v.object({
   endpoints: v.number(),
   /** Up to 20 keys: model slugs, and endpoints as `permaslug [variant] endpoint_id`. */
   sample: v.array(v.string()),
+  /** Set by `removals.acceptWithheld` when it starts, until it is done: a second call is refused meanwhile. */
+  accepting_since: v.optional(v.number()),
   /** Set by `removals.acceptWithheld` when the withheld rows were marked unavailable. */
   accepted_at: v.optional(v.number()),
   accepted_rows: v.optional(v.number()),

@@ -164,15 +164,13 @@ export function createChangeTracker(state: EntityState) {
       for (const endpoint of availableEndpoints) {
         const key = endpointKey(endpoint);
         if (seenEndpoints.has(key)) continue;
-        const movedTo = appearedEndpointIds.get(endpoint.endpoint_id);
-        if (movedTo !== undefined) {
-          moves.push({ endpoint, to: movedTo });
-          continue;
-        }
+        // A row this run cannot judge (its list failed, its model's entry was invalid) neither vanished nor moved.
         const variant = variantKey({ permaslug: endpoint.model_permaslug, variant: endpoint.variant });
         if (protectedVariants.has(variant) || protectedSlugs.has(endpoint.model_slug)) continue;
         if (allModelsProtected && !requestedVariants.has(variant)) continue;
-        endpoints.push(endpoint);
+        const movedTo = appearedEndpointIds.get(endpoint.endpoint_id);
+        if (movedTo !== undefined) moves.push({ endpoint, to: movedTo });
+        else endpoints.push(endpoint);
       }
       const held = guard.holdAll && models.length + modelChanges.length + endpoints.length + moves.length > 0 ? guard.holdAll : null;
       if (!held) {

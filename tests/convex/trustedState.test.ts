@@ -131,6 +131,33 @@ describe("replay semantics", () => {
     });
   });
 
+  it("orders runs of one hour by start, and passes over runs that changed nothing", async () => {
+    const t = setupTest();
+    let recording: RawRecording = base;
+    await withFakeOpenRouter({ recording: () => recording }, async () => {
+      const a = await t.action(internal.snapshots_v2.runDemo, { snapshot_at: T0 });
+      // A replay that fails (a dry run archives nothing) and an unchanged hour write nothing: no newer state.
+      const dry = await t.action(internal.snapshots_v2.runDemo, { snapshot_at: T0 + HOUR, output: "dry-run" });
+      const failed = await t.action(internal.snapshots_v2.runDemo, { replay_from: dry.run_id });
+      expect(failed.status).toBe("failed");
+      expect(failed.error).toContain("dry runs archive nothing");
+      const unchanged = await t.action(async (ctx) => runSnapshot(ctx, { snapshot_at: T0 + 2 * HOUR, archive: false }));
+      expect(unchanged.mutations).toBe(0);
+      const again = await t.action(internal.snapshots_v2.runDemo, { replay_from: a.run_id });
+      expect(again).toMatchObject({ status: "ok", ok: true, mutations: 0 });
+      // A replay stands for its own hour.
+      await expect(t.action(internal.snapshots_v2.runDemo, { replay_from: a.run_id, snapshot_at: T0 + 3 * HOUR })).rejects.toThrow(/a replay stands for the hour it replays/);
+
+      // A later look at the same hour that changed rows is newer than A: replaying A is refused.
+      recording = nextDay;
+      const b = await t.action(async (ctx) => runSnapshot(ctx, { snapshot_at: T0, archive: false }));
+      expect(b.mutations).toBeGreaterThan(0);
+      const before = await entityTables(t);
+      await expect(t.action(internal.snapshots_v2.runDemo, { replay_from: a.run_id })).rejects.toThrow(new RegExp(`run ${b.run_id} .* is newer than run ${a.run_id}`));
+      expect(await entityWrites(t, before)).toBe(0);
+    });
+  });
+
   it("leaves a row holding anything newer than a batch alone, and marks nothing before a row was seen", async () => {
     const t = setupTest();
     const entry = base[modelsKeyOf(base)].data.find((e: any) => e.endpoint === null && !e.slug.startsWith("~"));
@@ -279,6 +306,12 @@ describe("the rolling guard, accepting withheld removals, and returning entities
       const withheldEndpoints = batches[2].reduce((sum, slug) => sum + endpointsOf.get(slug)!, 0);
       expect(withheldRows.filter((row) => row.kind === "endpoint")).toHaveLength(withheldEndpoints);
 
+      // A dry run finishing later does not hide them from the card: they stand until accepted.
+      await t.run(async (ctx) =>
+        ctx.db.insert("snapshot_runs", { snapshot_at: T0 + 3 * HOUR, started_at: T0, ended_at: Date.now() + 1000, status: "ok", ok: true, config: { output: "dry-run", source: "remote", maxConcurrency: 8 } }),
+      );
+      expect((await t.query(api.snapshots_v2.status, {})).last_run!.withheld).toMatchObject({ run_id: third.run_id, models: batches[2].length });
+
       // A person accepts them, naming the run.
       vi.useFakeTimers();
       await t.mutation(internal.removals.acceptWithheld, { run_id: third.run_id });
@@ -288,6 +321,8 @@ describe("the rolling guard, accepting withheld removals, and returning entities
       const accepted = models.filter((m) => batches[2].includes(m.slug));
       expect(accepted.every((m) => m.unavailable_at === T0 + 3 * HOUR && m.unavailable_reason === `withheld by run ${third.run_id}, accepted`)).toBe(true);
       expect(await allRows(t, "withheld_removals")).toEqual([]);
+      expect((await t.run(async (ctx) => ctx.db.get(third.run_id)))!.withheld).toMatchObject({ accepted_rows: batches[2].length + withheldEndpoints });
+      expect((await t.query(api.snapshots_v2.status, {})).last_run!.withheld).toBeNull();
       await expect(t.mutation(internal.removals.acceptWithheld, { run_id: third.run_id })).rejects.toThrow(/already accepted/);
 
       // The next hour finds nothing more to remove: healthy again.
@@ -303,5 +338,47 @@ describe("the rolling guard, accepting withheld removals, and returning entities
       expect(back.unavailable_reason).toBeUndefined();
       await expectTimestampsInOrder(t);
     });
+  });
+});
+
+describe("accepting withheld removals", () => {
+  it("pages through more than one mutation's worth, refuses a second call while under way, and counts every row", async () => {
+    const t = setupTest();
+    // A run that withheld 150 endpoint removals (hand-made rows: 150 available endpoints of one model).
+    const ROWS = 150;
+    const run_id = await t.run(async (ctx) => {
+      const run_id = await ctx.db.insert("snapshot_runs", {
+        snapshot_at: T0,
+        started_at: T0,
+        ended_at: T0 + 1,
+        status: "ok",
+        ok: false,
+        config: { output: "convex", source: "remote", maxConcurrency: 8 },
+        report: { models: { total: 0, insert: 0, update: 0, stable: 0, unavailable: 0 }, endpoints: { total: 0, insert: 0, update: 0, stable: 0, unavailable: 0 }, issues: 0, mutations: 0 },
+        withheld: { reason: "would mark …", models: 0, endpoints: ROWS, sample: [] },
+      });
+      for (let index = 0; index < ROWS; index++) {
+        await ctx.db.insert("withheld_removals", { run_id, kind: "endpoint", slug: "m", model_permaslug: "m", variant: "standard", endpoint_id: `e${index}` });
+      }
+      return run_id;
+    });
+    // Every withheld key names a stored, available endpoint row.
+    await withFakeOpenRouter({ recording: base }, async () => {
+      await t.action(async (ctx) => runSnapshot(ctx, { snapshot_at: T0 - HOUR, archive: false }));
+    });
+    const template = (await allRows(t, "or_endpoints"))[0];
+    await t.run(async (ctx) => {
+      const { _id, _creationTime, ...fields } = template;
+      for (let index = 0; index < ROWS; index++) await ctx.db.insert("or_endpoints", { ...fields, model_slug: "m", model_permaslug: "m", variant: "standard", endpoint_id: `e${index}` });
+    });
+    vi.useFakeTimers();
+    expect(await t.mutation(internal.removals.acceptWithheld, { run_id })).toEqual({ marked: 100, remaining: true });
+    await expect(t.mutation(internal.removals.acceptWithheld, { run_id })).rejects.toThrow(/being accepted already/);
+    await t.finishAllScheduledFunctions(vi.runAllTimers, 100);
+    vi.useRealTimers();
+    const marked = (await allRows(t, "or_endpoints")).filter((row) => row.model_slug === "m" && row.unavailable_at === T0);
+    expect(marked).toHaveLength(ROWS);
+    expect((await t.run(async (ctx) => ctx.db.get(run_id)))!.withheld).toMatchObject({ accepted_rows: ROWS });
+    expect((await t.run(async (ctx) => ctx.db.get(run_id)))!.withheld!.accepting_since).toBeUndefined();
   });
 });

@@ -47,6 +47,22 @@ describe("removal rules", () => {
     expect(tracker.moved).toBe(3);
   });
 
+  it("an endpoint whose list failed neither vanished nor moved, though its id appears under a new key", async () => {
+    const state = await storedState();
+    const tracker = createChangeTracker(state);
+    // a gains a "thinking" variant listing a's endpoint id, and a's standard list fails.
+    await tracker.track({ kind: "model", value: model("a", [["a", "standard"], ["a", "thinking"]]) });
+    await tracker.track({ kind: "error", source: "endpoints", message: "HTTP 500", params: { permaslug: "a", variant: "standard" } });
+    await tracker.track({ kind: "endpoint", value: endpoint("a", "a", "thinking", "id-a") });
+    for (const slug of ["b", "c"]) {
+      await tracker.track({ kind: "model", value: model(slug, [[slug, "standard"]]) });
+      await tracker.track({ kind: "endpoint", value: endpoint(slug, slug, "standard", `id-${slug}`) });
+    }
+    const removals = tracker.removals();
+    expect(removals.moves).toEqual([]);
+    expect(removals.endpoints).toEqual([]);
+  });
+
   it("an id still listed under a key that stays is not a move for another key that went", async () => {
     const state = await storedState();
     // b's endpoint is listed under b and under a second key of b's: the second key goes.
