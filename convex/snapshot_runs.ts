@@ -8,7 +8,27 @@ import { internalMutation, internalQuery, query } from "./_generated/server";
 import { pageOptions } from "./lib/queryLimits";
 import schema from "./schema";
 import { doc } from "convex-helpers/validators";
-import { lastFinishedRun, newerChangingRun } from "./lib/runOrder";
+import { lastFinishedRun, newerChangingRun, RUN_STALE_MS } from "./lib/runOrder";
+import type { MutationCtx } from "./_generated/server";
+
+/** Dead runs closed per start: more would only be there after an outage of many hours. */
+const DEAD_RUNS_PER_START = 20;
+
+/**
+ * Closes runs still `running` long past any action's life (a replay or dry run holds no lease, so
+ * nothing else would): recorded `failed`, so they stop counting as in progress or as changing the
+ * catalogue. Their writes, if any, are protected row by row (no write moves a row back).
+ */
+async function closeDeadRuns(ctx: MutationCtx, now: number) {
+  const dead = await ctx.db
+    .query("snapshot_runs")
+    .withIndex("by_status_and_started_at", (q) => q.eq("status", "running").lt("started_at", now - RUN_STALE_MS))
+    .take(DEAD_RUNS_PER_START);
+  for (const run of dead) {
+    const ended_at = run.started_at + RUN_STALE_MS;
+    await ctx.db.patch(run._id, { status: "failed", ok: false, health: "failed: still running past any action's life; presumed crashed", ended_at, duration_ms: RUN_STALE_MS });
+  }
+}
 
 const runFields = schema.tables.snapshot_runs.validator.fields;
 
@@ -19,7 +39,7 @@ const LEASE_NAME = "snapshot";
  * transaction. When another run holds a live lease, the new live run is recorded `skipped` with
  * the holder's id and nothing else happens. An expired lease (its run crashed or was stopped) is
  * taken over. Dry runs and replays (`lease_ms: null`) never take the lease, so they never keep
- * the hourly run from running.
+ * the hourly run from running. Runs left `running` past any action's life are closed as failed.
  */
 export const start = internalMutation({
   args: { snapshot_at: v.number(), started_at: v.number(), config: runFields.config, lease_ms: v.union(v.number(), v.null()) },
@@ -31,6 +51,7 @@ export const start = internalMutation({
   handler: async (ctx, { lease_ms, ...run }) => {
     if (lease_ms === null) {
       const run_id = await ctx.db.insert("snapshot_runs", { ...run, status: "running" });
+      await closeDeadRuns(ctx, run.started_at);
       return { run_id, skipped_for: null, took_over_from: null };
     }
     const lease = await ctx.db.query("snapshot_lease").withIndex("by_name", (q) => q.eq("name", LEASE_NAME)).unique();
@@ -63,6 +84,7 @@ export const start = internalMutation({
     }
     if (lease) await ctx.db.replace(lease._id, { name: LEASE_NAME, run_id, expires_at });
     else await ctx.db.insert("snapshot_lease", { name: LEASE_NAME, run_id, expires_at });
+    await closeDeadRuns(ctx, run.started_at);
     return { run_id, skipped_for: null, took_over_from: lease?.run_id ?? null };
   },
 });

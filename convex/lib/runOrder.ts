@@ -8,7 +8,8 @@
  *
  * A run changed the catalogue when it wrote entity rows (`report.mutations > 0`, a failed run's
  * partial writes included), or a person accepted its withheld removals, or it is still running
- * and may write (a live run or a replay; never a dry run, never a backfill). A run that wrote
+ * and may write (a live run or a replay; never a dry run, never a backfill; not once it has been
+ * running longer than any action lives: it is dead, and its writes are guarded row by row). A run that wrote
  * nothing, because its hour was unchanged or it failed first, changed nothing a replay could undo.
  * Order is by snapshot, and between runs of the same snapshot by start: a run started later
  * stands for a later look at that hour. Replays of the run in question carry its own content and
@@ -17,9 +18,12 @@
 import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 
-export function changedCatalogue(run: Doc<"snapshot_runs">): boolean {
+/** Convex stops an action at 10 minutes: a run `running` longer than this is dead (and closed by the next run's start). */
+export const RUN_STALE_MS = 11 * 60_000;
+
+export function changedCatalogue(run: Doc<"snapshot_runs">, now: number): boolean {
   if (run.status === "skipped" || run.config.output === "dry-run" || run.report?.entities_skipped !== undefined) return false;
-  if (run.status === "running") return true;
+  if (run.status === "running") return now - run.started_at <= RUN_STALE_MS;
   return (run.report?.mutations ?? 0) > 0 || (run.withheld?.accepted_rows ?? 0) > 0;
 }
 
@@ -40,7 +44,7 @@ export async function newerChangingRun(
   for await (const run of ctx.db.query("snapshot_runs").withIndex("by_snapshot_at", (q) => q.gte("snapshot_at", after.snapshot_at))) {
     if (run.snapshot_at === after.snapshot_at && run.started_at <= after.started_at) continue;
     if (exclude.includes(run._id) || (run.config.replay_from !== undefined && exclude.includes(run.config.replay_from))) continue;
-    if (run.started_at > startedAfter && changedCatalogue(run)) return run;
+    if (run.started_at > startedAfter && changedCatalogue(run, Date.now())) return run;
   }
   return null;
 }

@@ -39,6 +39,7 @@ import { createFieldCensus } from "../../src/drift/fieldCensus";
 import { DEFAULT_UPSTREAM_PATHS, pathFamily, type UpstreamPaths } from "../../src/sources/requestKey";
 import { recordUpstreamFields, type FieldsReport } from "./driftLedger";
 import { DEFAULT_HEALTH_LIMITS, HEALTHY, healthLine, healthReasons } from "../../src/pipeline/health";
+import { RUN_STALE_MS } from "./runOrder";
 
 export type SnapshotOutput = "convex" | "dry-run" | "both";
 
@@ -92,7 +93,7 @@ export const ROLLING_WINDOW_MS = 24 * 3_600_000;
 /** Fetching must be over by then: Convex stops an action at 10 minutes, and writes need time too. */
 export const RUN_BUDGET_MS = 8 * 60_000;
 /** A lease outlives any action (10 minutes), so only a dead run's lease ever expires. */
-export const LEASE_MS = 11 * 60_000;
+export const LEASE_MS = RUN_STALE_MS;
 export const MAX_CONCURRENCY_LIMIT = 64;
 const HOUR_MS = 3_600_000;
 const DRY_RUN_LOG_LINES = 50;

@@ -143,8 +143,14 @@ describe("replay semantics", () => {
       expect(failed.error).toContain("dry runs archive nothing");
       const unchanged = await t.action(async (ctx) => runSnapshot(ctx, { snapshot_at: T0 + 2 * HOUR, archive: false }));
       expect(unchanged.mutations).toBe(0);
+      // A replay that died running (it holds no lease, so nothing closed it) blocks nothing, and the next run closes it.
+      const dead = await t.run(async (ctx) =>
+        ctx.db.insert("snapshot_runs", { snapshot_at: T0 + 4 * HOUR, started_at: Date.now() - 20 * 60_000, status: "running", config: { output: "convex", source: "archive", maxConcurrency: 8 } }),
+      );
       const again = await t.action(internal.snapshots_v2.runDemo, { replay_from: a.run_id });
       expect(again).toMatchObject({ status: "ok", ok: true, mutations: 0 });
+      expect(await t.run(async (ctx) => ctx.db.get(dead))).toMatchObject({ status: "failed", ok: false });
+      expect((await t.query(api.snapshots_v2.status, {})).in_progress).toBe(false);
       // A replay stands for its own hour.
       await expect(t.action(internal.snapshots_v2.runDemo, { replay_from: a.run_id, snapshot_at: T0 + 3 * HOUR })).rejects.toThrow(/a replay stands for the hour it replays/);
 
