@@ -8,7 +8,7 @@
  * ledger, and closes the run record with a compact report and every health reason. A run that
  * throws is recorded `failed` with its message, never left `running`.
  *
- * Time only moves forward. A replay of a run older than one that has written the catalogue since
+ * Time only moves forward. A replay of a run older than one that has changed the catalogue since
  * is refused before it starts (unless it is a dry run, or a `rebuild` into entity tables that hold
  * nothing newer); a remote run stamped older than such a run is a backfill: it archives what it
  * fetched and leaves the entity tables alone. Only live runs (remote, writing) take the run
