@@ -12,7 +12,7 @@ import { standard } from "../../src/pipeline/standard";
 import { createMemoryMetricsSink, type PipelineResult } from "../../src/pipeline/types";
 import { DryRunWriter } from "../../src/outputs/dryRunWriter";
 import { MemoryState, MemoryStateWriter } from "../../src/outputs/memoryState";
-import { cloneRecording, countRaw, countRawIssues, endpointsKey, fingerprint, GOLDEN_PATH, loadGolden, MODELS_KEY, type RawRecording } from "../support/recording";
+import { cloneRecording, countRaw, countRawIssues, endpointsKey, fingerprint, GOLDEN_PATH, loadGolden, MODELS_KEY, soleListedEntry, type RawRecording } from "../support/recording";
 
 /** Records every result, so tests can count what arrived. */
 class CollectingWriter {
@@ -40,26 +40,6 @@ async function runOnce(recording: RawRecording, state: MemoryState, options: { m
   const counts = await standard(ctx);
   await ctx.outputs.finish();
   return { counts, dry, collect, issues: sources.validator.issues(), metrics };
-}
-
-/**
- * A models entry that is its slug's only entry and has an endpoint, whose list is not shared with
- * another entry: removing it touches one model and exactly that list's endpoints.
- */
-function soleActiveEntry(recording: RawRecording, avoidKeys: string[]): { entry: any; endpoints: number } {
-  const entries: any[] = recording[MODELS_KEY].data;
-  const perSlug = new Map<string, number>();
-  const perList = new Map<string, number>();
-  for (const e of entries) {
-    perSlug.set(e.slug, (perSlug.get(e.slug) ?? 0) + 1);
-    if (e.endpoint) perList.set(endpointsKey(e.permaslug, e.endpoint.variant), (perList.get(endpointsKey(e.permaslug, e.endpoint.variant)) ?? 0) + 1);
-  }
-  const entry = entries.find((e) => {
-    if (!e.endpoint || perSlug.get(e.slug) !== 1) return false;
-    const key = endpointsKey(e.permaslug, e.endpoint.variant);
-    return perList.get(key) === 1 && !avoidKeys.includes(key) && recording[key].data.length > 0;
-  });
-  return { entry, endpoints: recording[endpointsKey(entry.permaslug, entry.endpoint.variant)].data.length };
 }
 
 describe("standard over the golden recording", () => {
@@ -196,7 +176,7 @@ describe("standard over the golden recording", () => {
     const liquidKey = endpointsKey("liquid/lfm-7b", "standard");
     shrunk[liquidKey].data.pop();
     // A model that leaves the catalogue takes its variant's endpoints with it.
-    const gone = soleActiveEntry(shrunk, [liquidKey]);
+    const gone = soleListedEntry(shrunk, [liquidKey]);
     shrunk[MODELS_KEY].data.splice(shrunk[MODELS_KEY].data.indexOf(gone.entry), 1);
     const { dry } = await runOnce(shrunk, state);
     expect(dry.perKind.model.unavailable).toBe(1);
@@ -212,7 +192,7 @@ describe("standard over the golden recording", () => {
     const state = new MemoryState();
     await runOnce(golden, state);
     const retired = cloneRecording(golden);
-    const target = soleActiveEntry(retired, []);
+    const target = soleListedEntry(retired, []);
     target.entry.endpoint = null;
     const { dry } = await runOnce(retired, state);
     expect(dry.perKind.model).toEqual({ insert: 0, update: 0, stable: raw.models - 1, unavailable: 1 });

@@ -14,7 +14,7 @@ import type { ActionCtx } from "../../convex/_generated/server";
 import type { SnapshotReport } from "../../convex/lib/runSnapshot";
 import { runSnapshot } from "../../convex/lib/runSnapshot";
 import type { FakeOpenRouter, FaultRule } from "./fakeOpenRouter";
-import { cloneRecording, countRaw, endpointsKeyIn, familyOf, fingerprint, GOLDEN_2026_PATHS, loadRecording, type RawRecording } from "./recording";
+import { cloneRecording, countRaw, endpointsKeyIn, familyOf, fingerprint, GOLDEN_2026_PATHS, loadRecording, soleListedEntry, type RawRecording } from "./recording";
 
 /** The convex-test instance, whether from vitest's setupTest or the embedded runtime. */
 type Backend = {
@@ -98,22 +98,6 @@ function twoVariantSlug(recording: RawRecording): { standard: any; free: any } {
     if (free && others === 2) return { standard, free };
   }
   throw new Error("no slug with exactly a standard and a free entry");
-}
-
-/** A model with one entry, which has an endpoint list of its own holding records. */
-function soleListedEntry(recording: RawRecording): any {
-  const entries: any[] = recording[MODELS_KEY].data;
-  const perSlug = new Map<string, number>();
-  const perList = new Map<string, number>();
-  for (const e of entries) {
-    perSlug.set(e.slug, (perSlug.get(e.slug) ?? 0) + 1);
-    if (e.endpoint) perList.set(endpointsKey(e.permaslug, e.endpoint.variant), (perList.get(endpointsKey(e.permaslug, e.endpoint.variant)) ?? 0) + 1);
-  }
-  return entries.find((e) => {
-    if (!e.endpoint || e.slug.startsWith("~") || perSlug.get(e.slug) !== 1) return false;
-    const key = endpointsKey(e.permaslug, e.endpoint.variant);
-    return perList.get(key) === 1 && key !== TARGET_VARIANT && recording[key]?.data.length > 0;
-  });
 }
 
 /** Every non-alias permaslug gains a suffix, and its endpoint lists move to the new keys with the same records. */
@@ -265,7 +249,7 @@ export const FAULT_CASES: FaultCase[] = [
   },
   {
     name: "models entry without a slug: no model removed this run, run unhealthy",
-    edit: (r) => void delete soleListedEntry(r).slug,
+    edit: (r) => void delete soleListedEntry(r, [TARGET_VARIANT]).entry.slug,
     expected: { ...ok({ issues: 1 }), ok: false },
     healthIncludes: "1 models entry without a readable slug",
   },

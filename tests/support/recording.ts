@@ -161,3 +161,27 @@ export type ChangeManifest = {
 export function loadChangeManifest(): ChangeManifest {
   return JSON.parse(readFileSync(CHANGES_2026_NEXT_DAY_PATH, "utf8"));
 }
+
+/**
+ * A models entry that is its slug's only entry (not an alias) and has an endpoint, whose list holds
+ * records and is not shared with another entry: removing or breaking it touches one model and
+ * exactly that list's endpoints. `avoidKeys` are list keys the caller uses for something else.
+ */
+export function soleListedEntry(recording: RawRecording, avoidKeys: readonly string[] = []): { entry: any; endpoints: number } {
+  const family = familyOf(recording);
+  const listKey = (e: any) => endpointsKeyIn(family, e.permaslug, e.endpoint.variant);
+  const entries: any[] = recording[modelsKeyOf(recording)].data;
+  const perSlug = new Map<string, number>();
+  const perList = new Map<string, number>();
+  for (const e of entries) {
+    perSlug.set(e.slug, (perSlug.get(e.slug) ?? 0) + 1);
+    if (e.endpoint) perList.set(listKey(e), (perList.get(listKey(e)) ?? 0) + 1);
+  }
+  const entry = entries.find((e) => {
+    if (!e.endpoint || e.slug.startsWith("~") || perSlug.get(e.slug) !== 1) return false;
+    const key = listKey(e);
+    return perList.get(key) === 1 && !avoidKeys.includes(key) && recording[key]?.data.length > 0;
+  });
+  if (!entry) throw new Error("no models entry with a list of its own");
+  return { entry, endpoints: recording[listKey(entry)].data.length };
+}
