@@ -11,7 +11,7 @@ import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import type { Id } from "./_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
-import { assertBatchSize, countsAgainstRollingGuard, findEndpoint, findModel, markRowUnavailable, UNAVAILABLE_REASONS } from "./lib/entityRows";
+import { assertBatchSize, findEndpoint, findModel, markRowUnavailable, ROLLING_GUARD_REASONS, UNAVAILABLE_REASONS } from "./lib/entityRows";
 import { newerChangingRun } from "./lib/runOrder";
 
 const vWithheldRow = v.object({
@@ -34,23 +34,25 @@ export const recordWithheld = internalMutation({
 });
 
 /**
- * Rows marked unavailable in `[since, until]` that count against the rolling guard, per table, at
- * most `cap` each: one indexed range per table. Moves, accepted removals and rows that were
- * unavailable from the start do not count.
+ * Rows of one table marked unavailable in `[since, until]` that count against the rolling guard,
+ * at most `cap`: one indexed range per reason that counts (gone upstream, no endpoint now, and none
+ * for rows marked before reasons were kept), so moves and accepted removals are never read. A row
+ * first seen already unavailable (listed with no endpoint) was never removed, and is not counted.
  */
 export const recentRemovals = internalQuery({
-  args: { since: v.number(), until: v.number(), cap: v.number() },
-  returns: v.object({ models: v.number(), endpoints: v.number() }),
-  handler: async (ctx, { since, until, cap }) => {
-    const count = async (table: "or_models" | "or_endpoints") => {
+  args: { table: v.union(v.literal("or_models"), v.literal("or_endpoints")), since: v.number(), until: v.number(), cap: v.number() },
+  returns: v.number(),
+  handler: async (ctx, { table, since, until, cap }) => {
+    let counted = 0;
+    for (const reason of ROLLING_GUARD_REASONS) {
       const rows = await ctx.db
         .query(table)
-        .withIndex("by_unavailable_at", (q) => q.gte("unavailable_at", since).lte("unavailable_at", until))
-        .take(cap);
-      // A row first seen already unavailable (listed with no endpoint) was never removed.
-      return rows.filter((row) => row.unavailable_at !== row.first_seen_at && countsAgainstRollingGuard(row.unavailable_reason)).length;
-    };
-    return { models: await count("or_models"), endpoints: await count("or_endpoints") };
+        .withIndex("by_unavailable_reason_and_unavailable_at", (q) => q.eq("unavailable_reason", reason).gte("unavailable_at", since).lte("unavailable_at", until))
+        .take(cap - counted);
+      counted += rows.filter((row) => row.unavailable_at !== row.first_seen_at).length;
+      if (counted >= cap) break;
+    }
+    return counted;
   },
 });
 

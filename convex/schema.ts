@@ -13,13 +13,13 @@ import { endpointTableFields, modelTableFields, vEntityBookkeeping, vFieldsRepor
 
 export default defineSchema({
   /** One row per model slug. Written by `entities.applyBatch` (the ConvexWriter) and `or_models.upsert`. Read by the writer's pre-load (`loadStatePage`) and the public `or_models.get`/`list`. */
-  or_models: defineTable({ ...modelTableFields, ...vEntityBookkeeping.fields }).index("by_slug", ["slug"]).index("by_unavailable_at", ["unavailable_at"]),
+  or_models: defineTable({ ...modelTableFields, ...vEntityBookkeeping.fields }).index("by_slug", ["slug"]).index("by_unavailable_reason_and_unavailable_at", ["unavailable_reason", "unavailable_at"]),
 
   /** One row per upstream endpoint record, keyed (model_permaslug, variant, endpoint_id). Written by `entities.applyBatch` and `or_endpoints.upsert`. Read by the writer's pre-load and the public `or_endpoints.forModel`/`list`. */
   or_endpoints: defineTable({ ...endpointTableFields, ...vEntityBookkeeping.fields })
     .index("by_model_permaslug_and_variant_and_endpoint_id", ["model_permaslug", "variant", "endpoint_id"])
     .index("by_model_slug", ["model_slug"])
-    .index("by_unavailable_at", ["unavailable_at"]),
+    .index("by_unavailable_reason_and_unavailable_at", ["unavailable_reason", "unavailable_at"]),
 
   /**
    * Removals the share guard withheld, one row per entity, kept so that a person can accept them

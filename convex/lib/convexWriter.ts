@@ -118,11 +118,7 @@ export class ConvexWriter implements OutputHandler {
       );
     }
     if (rollingWindowMs !== undefined && this.options.maxRollingShare !== undefined) {
-      this.recentlyRemoved = await this.ctx.runQuery(internal.removals.recentRemovals, {
-        since: snapshot_at - rollingWindowMs,
-        until: snapshot_at,
-        cap: ROLLING_COUNT_CAP,
-      });
+      this.recentlyRemoved = await loadRecentRemovals(this.ctx, { since: snapshot_at - rollingWindowMs, until: snapshot_at });
     }
   }
 
@@ -212,8 +208,19 @@ export class ConvexWriter implements OutputHandler {
   }
 }
 
-/** Rows counted per table in the rolling window: past this, the share is far over any sane limit anyway. */
-const ROLLING_COUNT_CAP = 16_000;
+/**
+ * Rows counted per table in the rolling window. Past it the share is far over any sane limit
+ * anyway, and a query reading this many rows of a few KB stays well inside its 16 MiB.
+ */
+const ROLLING_COUNT_CAP = 2_000;
+
+/** Rows of each table marked unavailable within `[since, until]` that count against the rolling guard. */
+export async function loadRecentRemovals(ctx: ActionCtx, window: { since: number; until: number }): Promise<{ models: number; endpoints: number }> {
+  return {
+    models: await ctx.runQuery(internal.removals.recentRemovals, { table: "or_models", ...window, cap: ROLLING_COUNT_CAP }),
+    endpoints: await ctx.runQuery(internal.removals.recentRemovals, { table: "or_endpoints", ...window, cap: ROLLING_COUNT_CAP }),
+  };
+}
 
 type ModelRow = { value: OrModel; content_hash: string; available: boolean };
 type EndpointRow = { value: OrEndpoint; content_hash: string };

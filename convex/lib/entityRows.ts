@@ -42,10 +42,11 @@ export const UNAVAILABLE_REASONS = {
   accepted: (run_id: string) => `withheld by run ${run_id}, accepted`,
 } as const;
 
-/** Reasons the rolling guard does not count: nothing vanished (a move), or a person decided (accepted). */
-export function countsAgainstRollingGuard(reason: string | undefined): boolean {
-  return reason === undefined || !(reason.startsWith("moved to ") || reason.endsWith(", accepted"));
-}
+/**
+ * The reasons the rolling guard counts: something vanished. Not a move (nothing vanished), not an
+ * accepted removal (a person decided). `undefined`: rows marked before reasons were kept.
+ */
+export const ROLLING_GUARD_REASONS = [UNAVAILABLE_REASONS.gone, UNAVAILABLE_REASONS.noEndpoint, undefined] as const;
 
 type Bookkeeping = { first_seen_at: number; changed_at: number; unavailable_at: number | null; returned_at?: number };
 

@@ -33,7 +33,7 @@ import { createArchiveTransport } from "./archiveTransport";
 import { ConvexIssueWriter } from "./issueWriter";
 import { createMetricsSink } from "./metricsSink";
 import { RUN_PIPELINE } from "../../src/pipeline/runMetrics";
-import { ConvexState, ConvexWriter, loadConvexState } from "./convexWriter";
+import { ConvexState, ConvexWriter, loadConvexState, loadRecentRemovals } from "./convexWriter";
 import { vSnapshotReport } from "./validators";
 import { createFieldCensus } from "../../src/drift/fieldCensus";
 import { DEFAULT_UPSTREAM_PATHS, pathFamily, type UpstreamPaths } from "../../src/sources/requestKey";
@@ -246,7 +246,7 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
       const state = convexWriter?.state ?? (await loadConvexState(ctx, new ConvexState()));
       const recentlyRemoved = convexWriter
         ? null
-        : await ctx.runQuery(internal.removals.recentRemovals, { since: snapshot_at - ROLLING_WINDOW_MS, until: snapshot_at, cap: 16_000 });
+        : await loadRecentRemovals(ctx, { since: snapshot_at - ROLLING_WINDOW_MS, until: snapshot_at });
       const guard = () => ({ maxRollingShare, recentlyRemoved: recentlyRemoved ?? convexWriter!.recentlyRemoved, windowHours: ROLLING_WINDOW_MS / 3_600_000 });
       handlers.push((dryRunWriter = new DryRunWriter({ state, maxLines: DRY_RUN_LOG_LINES, metrics, maxUnavailableShare, guard })));
     }

@@ -386,5 +386,15 @@ describe("accepting withheld removals", () => {
     expect(marked).toHaveLength(ROWS);
     expect((await t.run(async (ctx) => ctx.db.get(run_id)))!.withheld).toMatchObject({ accepted_rows: ROWS });
     expect((await t.run(async (ctx) => ctx.db.get(run_id)))!.withheld!.accepting_since).toBeUndefined();
+
+    // The rolling guard counts what vanished, never accepted removals or moves: 2 gone + 3 marked before reasons were kept.
+    const window = { table: "or_endpoints" as const, since: T0 - DAY, until: T0, cap: 2_000 };
+    expect(await t.query(internal.removals.recentRemovals, window)).toBe(0);
+    await t.run(async (ctx) => {
+      const reasons = ["gone upstream", "gone upstream", undefined, undefined, undefined, `moved to ["m2","standard","e5"]`];
+      for (const [index, row] of marked.slice(0, reasons.length).entries()) await ctx.db.patch(row._id, { unavailable_reason: reasons[index] });
+    });
+    expect(await t.query(internal.removals.recentRemovals, window)).toBe(5);
+    expect(await t.query(internal.removals.recentRemovals, { ...window, cap: 4 })).toBe(4);
   });
 });
