@@ -34,25 +34,42 @@ const runFields = schema.tables.snapshot_runs.validator.fields;
 
 const LEASE_NAME = "snapshot";
 
+/** A run named in a message: which, which hour, and whether it is still running. */
+const vRunPosition = v.object({ run_id: v.id("snapshot_runs"), snapshot_at: v.number(), status: v.string() });
+
 /**
  * Opens a run and, for a live run (one that fetches and writes), takes the run lease, in one
  * transaction. When another run holds a live lease, the new live run is recorded `skipped` with
  * the holder's id and nothing else happens. An expired lease (its run crashed or was stopped) is
  * taken over. Dry runs and replays (`lease_ms: null`) never take the lease, so they never keep
  * the hourly run from running. Runs left `running` past any action's life are closed as failed.
+ *
+ * A run that will write says where its content sits in time (`order`): `start` finds, in the same
+ * transaction, the earliest run after it that changed the catalogue (`newer`). With
+ * `refuse_if_newer` (a replay) such a run means no run is opened at all (`run_id: null`).
  */
 export const start = internalMutation({
-  args: { snapshot_at: v.number(), started_at: v.number(), config: runFields.config, lease_ms: v.union(v.number(), v.null()) },
+  args: {
+    snapshot_at: v.number(),
+    started_at: v.number(),
+    config: runFields.config,
+    lease_ms: v.union(v.number(), v.null()),
+    order: v.optional(v.object({ started_at: v.number(), exclude: v.array(v.id("snapshot_runs")), refuse_if_newer: v.boolean() })),
+  },
   returns: v.object({
-    run_id: v.id("snapshot_runs"),
+    run_id: v.union(v.id("snapshot_runs"), v.null()),
     skipped_for: v.union(v.id("snapshot_runs"), v.null()),
     took_over_from: v.union(v.id("snapshot_runs"), v.null()),
+    newer: v.union(vRunPosition, v.null()),
   }),
-  handler: async (ctx, { lease_ms, ...run }) => {
+  handler: async (ctx, { lease_ms, order, ...run }) => {
+    const found = order ? await newerChangingRun(ctx, { snapshot_at: run.snapshot_at, started_at: order.started_at }, order.exclude) : null;
+    const newer = found && { run_id: found._id, snapshot_at: found.snapshot_at, status: found.status };
+    if (newer && order?.refuse_if_newer) return { run_id: null, skipped_for: null, took_over_from: null, newer };
     if (lease_ms === null) {
       const run_id = await ctx.db.insert("snapshot_runs", { ...run, status: "running" });
       await closeDeadRuns(ctx, run.started_at);
-      return { run_id, skipped_for: null, took_over_from: null };
+      return { run_id, skipped_for: null, took_over_from: null, newer };
     }
     const lease = await ctx.db.query("snapshot_lease").withIndex("by_name", (q) => q.eq("name", LEASE_NAME)).unique();
     if (lease && lease.expires_at > run.started_at) {
@@ -65,7 +82,7 @@ export const start = internalMutation({
         // No ended_at: the dashboard's "last run" is the last to end, and a skip is not one.
         duration_ms: 0,
       });
-      return { run_id, skipped_for: lease.run_id, took_over_from: null };
+      return { run_id, skipped_for: lease.run_id, took_over_from: null, newer: null };
     }
     const run_id = await ctx.db.insert("snapshot_runs", { ...run, status: "running" });
     const expires_at = run.started_at + lease_ms;
@@ -85,7 +102,7 @@ export const start = internalMutation({
     if (lease) await ctx.db.replace(lease._id, { name: LEASE_NAME, run_id, expires_at });
     else await ctx.db.insert("snapshot_lease", { name: LEASE_NAME, run_id, expires_at });
     await closeDeadRuns(ctx, run.started_at);
-    return { run_id, skipped_for: null, took_over_from: lease?.run_id ?? null };
+    return { run_id, skipped_for: null, took_over_from: lease?.run_id ?? null, newer };
   },
 });
 
@@ -143,7 +160,7 @@ export const previousHealthyAt = internalQuery({
 /** The earliest run after a position (snapshot, then start) that changed the catalogue, or null: what a replay must not undo. */
 export const newerWriter = internalQuery({
   args: { snapshot_at: v.number(), started_at: v.number(), exclude: v.array(v.id("snapshot_runs")), started_after: v.optional(v.number()) },
-  returns: v.union(v.object({ run_id: v.id("snapshot_runs"), snapshot_at: v.number(), status: v.string() }), v.null()),
+  returns: v.union(vRunPosition, v.null()),
   handler: async (ctx, { snapshot_at, started_at, exclude, started_after }) => {
     const run = await newerChangingRun(ctx, { snapshot_at, started_at }, exclude, started_after);
     return run && { run_id: run._id, snapshot_at: run.snapshot_at, status: run.status };

@@ -80,7 +80,7 @@ export class ConvexWriter implements OutputHandler {
   withheld: string | null = null;
   /** What was withheld, for the run record; null when nothing was. */
   withheldSummary: WithheldSummary | null = null;
-  /** Rows marked unavailable within the rolling window before this run, per table (loaded by `init`). */
+  /** Rows marked unavailable within the rolling window before this run, per table (loaded by `finish` when the run has removals). */
   recentlyRemoved = { models: 0, endpoints: 0 };
   /** What is stored, once `init` has run. A DryRunWriter in the same run can share it. */
   readonly state = new ConvexState();
@@ -110,15 +110,12 @@ export class ConvexWriter implements OutputHandler {
 
   async init() {
     await loadConvexState(this.ctx, this.state);
-    const { snapshot_at, rollingWindowMs, rebuild } = this.options;
+    const { snapshot_at, rebuild } = this.options;
     if (rebuild && this.state.newestAt !== null && this.state.newestAt > snapshot_at) {
       throw new Error(
         `rebuild refused: the entity tables hold rows as of ${new Date(this.state.newestAt).toISOString()}, ` +
           `newer than the replayed snapshot ${new Date(snapshot_at).toISOString()}; a rebuild needs tables that hold nothing newer`,
       );
-    }
-    if (rollingWindowMs !== undefined && this.options.maxRollingShare !== undefined) {
-      this.recentlyRemoved = await loadRecentRemovals(this.ctx, { since: snapshot_at - rollingWindowMs, until: snapshot_at });
     }
   }
 
@@ -161,13 +158,18 @@ export class ConvexWriter implements OutputHandler {
    * ⌈c/100⌉ mutations (while rows are small).
    */
   async finish() {
-    const { maxUnavailableShare, maxRollingShare, rollingWindowMs } = this.options;
+    const { snapshot_at, maxUnavailableShare, maxRollingShare, rollingWindowMs } = this.options;
+    // The guard's facts cost queries: asked only when there is something to remove or move.
+    const candidates = this.tracker.hasRemovalCandidates();
+    if (candidates && rollingWindowMs !== undefined && maxRollingShare !== undefined) {
+      this.recentlyRemoved = await loadRecentRemovals(this.ctx, { since: snapshot_at - rollingWindowMs, until: snapshot_at });
+    }
     const guard: RemovalGuard = {
       maxUnavailableShare,
       maxRollingShare,
       recentlyRemoved: this.recentlyRemoved,
       windowHours: rollingWindowMs !== undefined ? rollingWindowMs / 3_600_000 : undefined,
-      holdAll: (await this.options.holdRemovals?.()) ?? null,
+      holdAll: candidates ? ((await this.options.holdRemovals?.()) ?? null) : null,
     };
     const removals = this.tracker.removals(guard);
     this.withheld = removals.withheld;

@@ -173,24 +173,26 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
   // Where the content sits in time: a replay's is its run's (same snapshot, that run's start).
   const position = { snapshot_at, started_at: replayed?.started_at ?? started_at };
   const writes = output !== "dry-run";
-  const newer = writes ? await ctx.runQuery(internal.snapshot_runs.newerWriter, { ...position, exclude: replayed ? [replayed._id] : [] }) : null;
-  if (newer && replayed && !args.rebuild) {
-    throw new Error(
-      `replay_from: ${describeRun(newer)} is newer than run ${replayed._id} (snapshot ${iso(replayed.snapshot_at)}): replaying it would move stored rows back ` +
-        `to an older state. Pass output "dry-run" to see what it would do, or rebuild: true to replay into entity tables that hold nothing newer.`,
-    );
-  }
-  const entitiesSkipped =
-    newer && !replayed ? `backfill: ${describeRun(newer)} already wrote a newer state; this run archived what it fetched and left the entity tables alone` : undefined;
   const pathsSetting = upstreamPathsSetting(args);
   const config = { output, source, replay_from: args.replay_from, maxConcurrency, paths: pathsSetting, ...(args.rebuild ? { rebuild: true } : {}) };
-  const { run_id, skipped_for, took_over_from } = await ctx.runMutation(internal.snapshot_runs.start, {
+  const opened = await ctx.runMutation(internal.snapshot_runs.start, {
     snapshot_at,
     started_at,
     config,
     // Only a live run takes the lease: dry runs and replays never keep the hourly run from running.
     lease_ms: source === "remote" && writes ? LEASE_MS : null,
+    ...(writes ? { order: { started_at: position.started_at, exclude: replayed ? [replayed._id] : [], refuse_if_newer: replayed !== null && !args.rebuild } } : {}),
   });
+  const { skipped_for, took_over_from, newer } = opened;
+  if (opened.run_id === null) {
+    throw new Error(
+      `replay_from: ${describeRun(newer!)} is newer than run ${replayed!._id} (snapshot ${iso(replayed!.snapshot_at)}): replaying it would move stored rows back ` +
+        `to an older state. Pass output "dry-run" to see what it would do, or rebuild: true to replay into entity tables that hold nothing newer.`,
+    );
+  }
+  const run_id = opened.run_id;
+  const entitiesSkipped =
+    newer && !replayed ? `backfill: ${describeRun(newer)} already wrote a newer state; this run archived what it fetched and left the entity tables alone` : undefined;
   if (skipped_for) {
     console.log(`snapshot ${run_id} skipped: run ${skipped_for} holds the lease`);
     return skippedReport({ run_id, skipped_for, snapshot_at, source, output, started_at });
@@ -244,10 +246,13 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
     }
     if (output !== "convex") {
       const state = convexWriter?.state ?? (await loadConvexState(ctx, new ConvexState()));
-      const recentlyRemoved = convexWriter
-        ? null
-        : await loadRecentRemovals(ctx, { since: snapshot_at - ROLLING_WINDOW_MS, until: snapshot_at });
-      const guard = () => ({ maxRollingShare, recentlyRemoved: recentlyRemoved ?? convexWriter!.recentlyRemoved, windowHours: ROLLING_WINDOW_MS / 3_600_000 });
+      const writer = convexWriter;
+      const guard = async () => ({
+        maxRollingShare,
+        // With output "both" the Convex writer, which finishes first, has loaded them already.
+        recentlyRemoved: writer ? writer.recentlyRemoved : await loadRecentRemovals(ctx, { since: snapshot_at - ROLLING_WINDOW_MS, until: snapshot_at }),
+        windowHours: ROLLING_WINDOW_MS / 3_600_000,
+      });
       handlers.push((dryRunWriter = new DryRunWriter({ state, maxLines: DRY_RUN_LOG_LINES, metrics, maxUnavailableShare, guard })));
     }
 

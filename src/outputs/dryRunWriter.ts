@@ -24,8 +24,8 @@ export type DryRunWriterOptions = {
   metrics?: MetricsSink;
   /** Share guard for removals (see `ChangeTracker.removals`); default: no guard. */
   maxUnavailableShare?: number;
-  /** The rest of the guard (rolling share and what the window already holds), as the Convex writer would weigh it; asked at the end. */
-  guard?: () => Omit<RemovalGuard, "maxUnavailableShare">;
+  /** The rest of the guard (rolling share and what the window already holds), as the Convex writer would weigh it; asked at the end, only when there is something to remove. */
+  guard?: () => Promise<Omit<RemovalGuard, "maxUnavailableShare">> | Omit<RemovalGuard, "maxUnavailableShare">;
 };
 
 export class DryRunWriter implements OutputHandler {
@@ -86,8 +86,9 @@ export class DryRunWriter implements OutputHandler {
     this.log(`  ${change.decision.padEnd(7)} ${change.kind.padEnd(8)} ${label}${detail}`);
   }
 
-  finish() {
-    const removals = this.tracker.removals({ ...this.options.guard?.(), maxUnavailableShare: this.options.maxUnavailableShare });
+  async finish() {
+    const guard = this.tracker.hasRemovalCandidates() ? await this.options.guard?.() : undefined;
+    const removals = this.tracker.removals({ ...guard, maxUnavailableShare: this.options.maxUnavailableShare });
     this.withheld = removals.withheld;
     if (removals.withheld) this.log(`  removals withheld: ${removals.withheld}`);
     for (const { endpoint, to } of removals.moves) this.log(`  moved   endpoint ${endpointKey(endpoint)} → ${to}`);

@@ -83,9 +83,43 @@ export function createChangeTracker(state: EntityState) {
     perKind[kind][decision]++;
   }
 
+  let planned: RemovalPlan | null | undefined;
+  /** What this run shows gone or moved, before any guard: worked out once, at the end. */
+  function plan(): RemovalPlan | null {
+    if (planned !== undefined) return planned;
+    if (seenModels.size === 0) return (planned = null);
+    const availableModels = [...state.availableModels()];
+    const availableEndpoints = [...state.availableEndpoints()];
+    const allModelsProtected = keylessModelIssues > 0;
+    const models = allModelsProtected ? [] : availableModels.filter((slug) => !seenModels.has(slug) && !protectedSlugs.has(slug));
+    const modelChanges = allModelsProtected ? [] : goingUnavailable.filter((change) => !protectedSlugs.has(change.key));
+    const endpoints: EndpointRef[] = [];
+    const moves: Move[] = [];
+    for (const endpoint of availableEndpoints) {
+      const key = endpointKey(endpoint);
+      if (seenEndpoints.has(key)) continue;
+      // A row this run cannot judge (its list failed, its model's entry was invalid) neither vanished nor moved.
+      const variant = variantKey({ permaslug: endpoint.model_permaslug, variant: endpoint.variant });
+      if (protectedVariants.has(variant) || protectedSlugs.has(endpoint.model_slug)) continue;
+      if (allModelsProtected && !requestedVariants.has(variant)) continue;
+      const movedTo = appearedEndpointIds.get(endpoint.endpoint_id);
+      if (movedTo !== undefined) moves.push({ endpoint, to: movedTo });
+      else endpoints.push(endpoint);
+    }
+    return (planned = { models, modelChanges, endpoints, moves, availableModels, availableEndpoints });
+  }
+
   return {
     counts,
     perKind,
+    /**
+     * Whether the run has anything to remove or move: only then does a writer need the guard's
+     * facts from the database (the rolling window, runs that wrote meanwhile). Call at the end.
+     */
+    hasRemovalCandidates(): boolean {
+      const candidates = plan();
+      return candidates !== null && candidates.models.length + candidates.modelChanges.length + candidates.endpoints.length + candidates.moves.length > 0;
+    },
     get moved() {
       return moved;
     },
@@ -149,29 +183,13 @@ export function createChangeTracker(state: EntityState) {
      */
     removals(guard: RemovalGuard = {}): Removals {
       const none = { models: [], modelChanges: [], endpoints: [], moves: [], withheldKeys: { models: [], endpoints: [] } };
-      if (seenModels.size === 0) return { ...none, withheld: null };
-      const availableModels = [...state.availableModels()];
-      const availableEndpoints = [...state.availableEndpoints()];
-      const allModelsProtected = keylessModelIssues > 0;
-      const models = allModelsProtected ? [] : availableModels.filter((slug) => !seenModels.has(slug) && !protectedSlugs.has(slug));
-      const modelChanges = allModelsProtected ? [] : goingUnavailable.filter((change) => !protectedSlugs.has(change.key));
+      const candidates = plan();
+      if (candidates === null) return { ...none, withheld: null };
+      const { models, modelChanges, endpoints, moves, availableModels, availableEndpoints } = candidates;
       // A held removal that does not happen leaves its row as it was: counted stable.
       const keepModels = (kept: readonly ModelChange[]) => {
         for (const _ of kept) count("model", "stable");
       };
-      const endpoints: EndpointRef[] = [];
-      const moves: Move[] = [];
-      for (const endpoint of availableEndpoints) {
-        const key = endpointKey(endpoint);
-        if (seenEndpoints.has(key)) continue;
-        // A row this run cannot judge (its list failed, its model's entry was invalid) neither vanished nor moved.
-        const variant = variantKey({ permaslug: endpoint.model_permaslug, variant: endpoint.variant });
-        if (protectedVariants.has(variant) || protectedSlugs.has(endpoint.model_slug)) continue;
-        if (allModelsProtected && !requestedVariants.has(variant)) continue;
-        const movedTo = appearedEndpointIds.get(endpoint.endpoint_id);
-        if (movedTo !== undefined) moves.push({ endpoint, to: movedTo });
-        else endpoints.push(endpoint);
-      }
       const held = guard.holdAll && models.length + modelChanges.length + endpoints.length + moves.length > 0 ? guard.holdAll : null;
       if (!held) {
         for (const _ of moves) count("endpoint", "unavailable");
@@ -214,6 +232,15 @@ function guardVerdict(guard: RemovalGuard, tables: readonly (readonly [name: str
   }
   return null;
 }
+
+type RemovalPlan = {
+  models: string[];
+  modelChanges: ModelChange[];
+  endpoints: EndpointRef[];
+  moves: Move[];
+  availableModels: string[];
+  availableEndpoints: EndpointRef[];
+};
 
 /** An endpoint whose upstream id reappeared under another key in the same run. */
 export type Move = { endpoint: EndpointRef; to: string };
