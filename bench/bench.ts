@@ -14,6 +14,9 @@
  * - peak heap of one run's action-side code, and the largest k that completes under a 64 MiB cap
  *   (bench/heapProbe.ts in a child process);
  * - whether every run completed under Convex's transaction limits;
+ * - what Convex bills per run, archival on as the cron runs it, v2 beside the baseline (bench/convexCost.ts:
+ *   function calls, documents and bytes read and written, raw and rounded up to 1 KiB a document,
+ *   file storage added), per month at one run an hour, at k = 1, 3, 10 and extrapolated to 50;
  * - on the 2026-shaped golden recordings (k = 1): an unchanged re-run, an hour in which only
  *   telemetry and spellings changed, and a day of real changes, side by side with the baseline.
  * The scaled catalogues come from the May 2025 recording (legacy paths); the 2026 section uses the
@@ -46,6 +49,7 @@ import type { UpstreamPaths } from "../src/sources/requestKey";
 import { runBaseline } from "./baseline";
 import { createBenchConvex, type BenchConvex } from "./benchRuntime";
 import { nextHourRecording, scaleRecording, type Recording } from "./syntheticCatalogue";
+import { metered, RUNS_PER_MONTH, type RunCost } from "./convexCost";
 
 const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, json: { type: "boolean", default: false } } });
 const QUICK = values.quick;
@@ -219,7 +223,7 @@ async function buildProbe() {
 }
 
 /** One probe run in a child process, optionally with the heap capped. */
-async function probe(recording: Recording, capMb: number | null): Promise<{ ok: boolean; peakHeapBytes: number; error?: string }> {
+async function probe(recording: Recording, capMb: number | null): Promise<{ ok: boolean; peakHeapBytes: number; peakTotalBytes: number; error?: string }> {
   const server = await startFakeOpenRouter({ recording });
   try {
     const args = [...(capMb ? [`--max-old-space-size=${capMb}`] : []), PROBE, server.url, familyOf(recording)];
@@ -230,18 +234,23 @@ async function probe(recording: Recording, capMb: number | null): Promise<{ ok: 
       child.on("close", (code, signal) => resolve({ stdout, code, signal }));
     });
     const line = output.stdout.trim().split("\n").pop();
-    if (output.code !== 0 || !line) return { ok: false, peakHeapBytes: 0, error: `child exited ${output.code ?? output.signal} (heap exhausted)` };
-    return JSON.parse(line);
+    if (output.code !== 0 || !line) return { ok: false, peakHeapBytes: 0, peakTotalBytes: 0, error: `child exited ${output.code ?? output.signal} (heap exhausted)` };
+    const result = JSON.parse(line);
+    // An action's 64 MiB holds the heap and the buffers outside it: over the cap in total is a failure too.
+    if (capMb !== null && result.ok && result.peakTotalBytes > capMb * 2 ** 20) {
+      return { ...result, ok: false, error: `heap plus off-heap peaked at ${round(result.peakTotalBytes / 2 ** 20, 1)} MiB` };
+    }
+    return result;
   } finally {
     await server.close();
   }
 }
 
-/** The largest k whose run completes under the cap: double until it fails, then bisect. */
+/** The largest k whose run completes under the cap (heap capped, heap plus off-heap at most the cap): double until it fails, then bisect. */
 async function heapCapMaxK(golden: Recording): Promise<{ maxK: number; firstFailingK: number | null }> {
   let good = 0;
   let bad: number | null = null;
-  for (let k = 1; k <= 64 && bad === null; k *= 2) {
+  for (let k = 1; k <= 128 && bad === null; k *= 2) {
     if ((await probe(scaleRecording(golden, k), HEAP_CAP_MB)).ok) good = k;
     else bad = k;
     log(`  heap cap ${HEAP_CAP_MB} MiB: k=${k} ${bad === k ? "fails" : "completes"}`);
@@ -256,6 +265,46 @@ async function heapCapMaxK(golden: Recording): Promise<{ maxK: number; firstFail
 }
 
 type Run2026 = { unchanged: Scenario; telemetryOnly: Scenario; nextDay: Scenario; limitsOk: boolean; limitErrors: string[] };
+
+/** One run of either pipeline, metered as Convex bills it; v2 with archival on, as the cron runs it. */
+async function billedRun(t: BenchConvex, pipeline: Pipeline, snapshot_at: number, baseUrl: string, paths: UpstreamPaths): Promise<RunCost> {
+  const { cost } = await t.action(async (ctx) =>
+    metered(ctx as unknown as ActionCtx, async (meteredCtx) => {
+      if (pipeline === "v2") {
+        const report = await runSnapshot(meteredCtx, { snapshot_at, paths, remote: { maxBodyBytes: 64 * 1024 * 1024 } });
+        if (report.status !== "ok") throw new Error(`v2 run ${report.status}: ${report.error ?? report.health}`);
+      } else {
+        await runBaseline(meteredCtx as never, { snapshot_at, baseUrl, paths });
+      }
+    }),
+  );
+  return cost;
+}
+
+type Bill = { unchanged: RunCost; changed: RunCost; label: string };
+
+/**
+ * A fresh backend takes the catalogue once, then one run of `unchangedNext` (the same bodies, or
+ * an hour whose bodies differ only in telemetry) and one of `changedNext`, each metered.
+ */
+async function measureBill(pipeline: Pipeline, recording: Recording, unchangedNext: Recording, changedNext: Recording, label: string): Promise<Bill> {
+  const current = { value: recording };
+  const server = await startFakeOpenRouter({ recording: () => current.value });
+  process.env.OPENROUTER_BASE_URL = server.url;
+  const t = createBenchConvex();
+  const paths = familyOf(recording);
+  try {
+    await billedRun(t, pipeline, T0, server.url, paths);
+    current.value = unchangedNext;
+    const unchanged = await billedRun(t, pipeline, T0 + HOUR, server.url, paths);
+    current.value = changedNext;
+    const changed = await billedRun(t, pipeline, T0 + 2 * HOUR, server.url, paths);
+    return { unchanged, changed, label };
+  } finally {
+    await server.close();
+    delete process.env.OPENROUTER_BASE_URL;
+  }
+}
 
 /**
  * The 2026-shaped golden recordings on a fresh backend: the base, then `repeats` unchanged
@@ -351,6 +400,22 @@ const v2026 = { v2: await measure2026("v2", REPEATS), baseline: await measure202
 const manifest = loadChangeManifest();
 const dayChanges = (["models", "endpoints"] as const).reduce((sum, kind) => sum + manifest[kind].insert.length + manifest[kind].update.length + manifest[kind].unavailable.length, 0);
 const heap2026 = await probe(loadRecording(GOLDEN_2026_PATHS.base), HEAP_CAP_MB);
+log("Convex bill");
+const bills: { k: number; changed: number; v2: Bill; baseline: Bill }[] = [];
+{
+  const base = loadRecording(GOLDEN_2026_PATHS.base);
+  const nextHour = loadRecording(GOLDEN_2026_PATHS.nextHour);
+  const nextDay = loadRecording(GOLDEN_2026_PATHS.nextDay);
+  const label = "2026-shaped, k = 1: unchanged = next hour (telemetry only); changed = next day";
+  bills.push({ k: 1, changed: dayChanges, v2: await measureBill("v2", base, nextHour, nextDay, label), baseline: await measureBill("baseline", base, nextHour, nextDay, label) });
+  for (const k of KS) {
+    const recording = k === 1 ? golden : scaleRecording(golden, k);
+    const next = nextHourRecording(recording, 0.01, 7);
+    const scaled = `May 2025 ×${k}: unchanged = identical bodies; changed = 1% of records`;
+    bills.push({ k, changed: next.changed, v2: await measureBill("v2", recording, recording, next.recording, scaled), baseline: await measureBill("baseline", recording, recording, next.recording, scaled) });
+    log(`  bill k=${k} done`);
+  }
+}
 log("fetch phase");
 const fetchRows: Awaited<ReturnType<typeof measureFetchPhase>>[] = [];
 for (const maxConcurrency of CONCURRENCIES) fetchRows.push(await measureFetchPhase(golden, maxConcurrency, QUICK ? 1 : 3));
@@ -374,6 +439,7 @@ if (values.json) {
       },
       change1pct: { changed: k1.changed, v2: pick(k1.v2.change1pct), baseline: pick(k1.baseline.change1pct) },
       fetch: { maxConcurrency: 8, wall_ms: f8.wall_ms, ideal_ms: f8.ideal_ms },
+      bill: bills.map((bill) => ({ label: bill.v2.label, k: bill.k, v2: billFigures(bill.v2), baseline: billFigures(bill.baseline) })),
       heapCapMaxK: cap.maxK,
     }),
   );
@@ -387,6 +453,18 @@ if (values.json) {
       `# Benchmark results\n\nProduced by \`npm run bench\` in ${elapsedS} s on: ${machine}.\n\n${table}\n`,
     );
   }
+}
+
+function billFigures(bill: Bill) {
+  const figures = (cost: RunCost) => ({
+    calls: cost.calls,
+    docsRead: cost.docsRead,
+    docsWritten: cost.docsWritten,
+    kib: cost.kibRead + cost.kibWritten,
+    bytes: cost.bytesRead + cost.bytesWritten,
+    fileBytesAdded: cost.fileBytesAdded,
+  });
+  return { unchanged: figures(bill.unchanged), changed: figures(bill.changed) };
 }
 
 function pick(s: Scenario) {
@@ -441,13 +519,14 @@ function renderTable(): string {
     `Within transaction limits: v2 ${limits2026(v2026.v2)}, baseline ${limits2026(v2026.baseline)}. Peak heap of one run of the base, capped at ${HEAP_CAP_MB} MiB: ${heap2026.ok ? `${round(heap2026.peakHeapBytes / 2 ** 20, 1)} MiB` : "does not complete"}. The next-day writes count rows written, read by diffing the tables; its change list counts rows changed.`,
     "",
   );
+  out.push(...renderBill(), "");
   out.push("## Fetch phase (golden recording, 50 ms latency per request)", "");
   out.push("| maxConcurrency | variants | wall ms | ideal ⌈variants / maxConcurrency⌉ × 50 ms | wall / ideal |", "| --- | --- | --- | --- | --- |");
   for (const f of fetchRows) out.push(`| ${f.maxConcurrency} | ${f.variants} | ${f.wall_ms} | ${f.ideal_ms} | ${f.ratio} |`);
   out.push("", "The baseline fetches one list at a time: its fetch phase is the maxConcurrency 1 row.", "");
   out.push("## Normalize, memory and Convex limits", "");
   out.push(
-    `| k | entities | normalize CPU ms / 1,000 entities | peak heap of one run, capped at ${HEAP_CAP_MB} MiB (MiB) | peak heap uncapped (MiB) | v2 within transaction limits | baseline within transaction limits |`,
+    `| k | entities | normalize CPU ms / 1,000 entities | peak heap of one run, capped at ${HEAP_CAP_MB} MiB (MiB; "does not complete" also when heap plus off-heap passes it) | peak heap uncapped (MiB) | v2 within transaction limits | baseline within transaction limits |`,
     "| --- | --- | --- | --- | --- | --- | --- |",
   );
   for (const row of rows) {
@@ -456,6 +535,66 @@ function renderTable(): string {
     out.push(`| ${row.k} | ${row.normalize.entities} | ${row.normalize.cpu_ms_per_1000} | ${capped} | ${row.peakHeapMb} | ${limits(row.v2)} | ${limits(row.baseline)} |`);
   }
   out.push("", "Uncapped, V8 collects lazily and the peak says more about its heuristics than about need; the capped column is what a 64 MiB action sees.");
-  out.push("", `Largest k that completes with the V8 heap capped at ${HEAP_CAP_MB} MiB (node --max-old-space-size=${HEAP_CAP_MB}, child process): **${cap.maxK}**${cap.firstFailingK ? ` (k = ${cap.firstFailingK} does not)` : ""}.`);
+  out.push(
+    "",
+    `Largest k that completes with the V8 heap capped at ${HEAP_CAP_MB} MiB (node --max-old-space-size=${HEAP_CAP_MB}, child process) and heap plus off-heap buffers (\`external\`, which includes \`arrayBuffers\`) at most ${HEAP_CAP_MB} MiB: **${cap.maxK}**${cap.firstFailingK ? ` (k = ${cap.firstFailingK} does not)` : ""}.`,
+  );
   return out.join("\n");
+}
+
+/** KiB as MiB or GiB, whichever reads better. */
+function size(kib: number): string {
+  return kib >= 1024 * 1024 ? `${round(kib / 1024 / 1024, 2)} GiB` : kib >= 1024 ? `${round(kib / 1024, 1)} MiB` : `${kib} KiB`;
+}
+
+function renderBill(): string[] {
+  const out = ["## What Convex bills per run (archival on, as the cron runs it)", ""];
+  out.push(
+    "| data | k | scenario | pipeline | function calls | documents read / written | bandwidth, 1 KiB a document (read + written) | raw bytes read + written | file storage added | per month, one run an hour |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  );
+  const rowsOut: { k: number; scenario: string; v2: number; baseline: number; scaled: boolean }[] = [];
+  for (const bill of bills) {
+    const scaled = !bill.v2.label.startsWith("2026");
+    for (const [scenario, key] of [
+      [scaled ? "unchanged" : "unchanged (telemetry only)", "unchanged"],
+      [scaled ? `1% changed (${bill.changed} records)` : `a day of changes (${bill.changed} rows)`, "changed"],
+    ] as const) {
+      for (const pipeline of ["v2", "baseline"] as const) {
+        const cost = bill[pipeline][key];
+        const kib = cost.kibRead + cost.kibWritten;
+        out.push(
+          `| ${scaled ? "May 2025, scaled" : "2026-shaped"} | ${bill.k} | ${scenario} | ${pipeline} | ${cost.calls} | ${cost.docsRead} / ${cost.docsWritten} | ${size(kib)} | ${round((cost.bytesRead + cost.bytesWritten) / 1024, 0)} KiB | ${round(cost.fileBytesAdded / 1024, 0)} KiB | ${size(kib * RUNS_PER_MONTH)} |`,
+        );
+      }
+      rowsOut.push({ k: bill.k, scenario: key, v2: bill.v2[key].kibRead + bill.v2[key].kibWritten, baseline: bill.baseline[key].kibRead + bill.baseline[key].kibWritten, scaled });
+    }
+  }
+  out.push("", "| data | k | scenario | v2 bandwidth / baseline bandwidth |", "| --- | --- | --- | --- |");
+  for (const row of rowsOut) out.push(`| ${row.scaled ? "May 2025, scaled" : "2026-shaped"} | ${row.k} | ${row.scenario} | ${ratio(row.v2, row.baseline)} |`);
+  const at = (k: number, scenario: string, pipeline: "v2" | "baseline") => rowsOut.find((row) => row.scaled && row.k === k && row.scenario === scenario)?.[pipeline];
+  if (at(3, "unchanged", "v2") !== undefined && at(10, "unchanged", "v2") !== undefined) {
+    out.push("", "Extrapolated to k = 50 per month, linearly from the growth between k = 3 and k = 10 (convex-test scans whole tables, so measuring k = 50 there would mostly measure convex-test):", "");
+    out.push("| scenario | v2 | baseline |", "| --- | --- | --- |");
+    for (const scenario of ["unchanged", "changed"]) {
+      const extrapolate = (pipeline: "v2" | "baseline") => {
+        const k3 = at(3, scenario, pipeline)!;
+        const k10 = at(10, scenario, pipeline)!;
+        return size(Math.round((k10 + ((k10 - k3) / 7) * 40) * RUNS_PER_MONTH));
+      };
+      out.push(`| ${scenario === "unchanged" ? "unchanged" : "1% changed"} | ${extrapolate("v2")} | ${extrapolate("baseline")} |`);
+    }
+  }
+  const where = bills[0]?.v2.unchanged;
+  if (where) {
+    out.push("", `Where v2's unchanged hour goes (${bills[0].v2.label.split(":")[0]}), by function:`, "");
+    out.push("| function | calls | documents read / written | bandwidth, 1 KiB a document |", "| --- | --- | --- | --- |");
+    const byKib = Object.entries(where.byFunction).sort(([, a], [, b]) => b.kibRead + b.kibWritten - (a.kibRead + a.kibWritten));
+    for (const [name, cost] of byKib) out.push(`| ${name} | ${cost.calls} | ${cost.docsRead} / ${cost.docsWritten} | ${size(cost.kibRead + cost.kibWritten)} |`);
+  }
+  out.push(
+    "",
+    "Counted at the embedded runtime's transaction tracker (bench/convexCost.ts), each document credited to the function whose transaction read or wrote it, not from the module's own statistics. A month is 720 runs.",
+  );
+  return out;
 }

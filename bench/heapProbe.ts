@@ -3,7 +3,9 @@
  * consolidate, decide, batch) in a process of its own, so its V8 heap can be capped the way a
  * Convex action's 64 MiB is. The database is not in this process, as it is not in an action:
  * a stand-in ctx answers the queries with an empty table and serialises each mutation's
- * arguments, as Convex would, then drops them. Prints one JSON line.
+ * arguments, as Convex would, then drops them. Prints one JSON line, with the peak of the V8 heap
+ * and the peak of heap plus off-heap memory (`external`, which includes `arrayBuffers`: response
+ * bytes, compression buffers), since an action's 64 MiB holds both.
  *
  *   node --max-old-space-size=64 heapProbe.mjs <baseUrl> [v1|legacy-2025]
  */
@@ -15,8 +17,11 @@ import type { UpstreamPaths } from "../src/sources/requestKey";
 const baseUrl = process.argv[2];
 const paths = (process.argv[3] ?? "v1") as UpstreamPaths;
 let peak = 0;
+let peakTotal = 0;
 const sample = () => {
-  peak = Math.max(peak, process.memoryUsage().heapUsed);
+  const { heapUsed, external } = process.memoryUsage();
+  peak = Math.max(peak, heapUsed);
+  peakTotal = Math.max(peakTotal, heapUsed + external);
 };
 const sampler = setInterval(sample, 1);
 
@@ -34,7 +39,7 @@ const ctx = {
     serialisedBytes += JSON.stringify(args).length;
     sample();
     const name = functionName(reference);
-    if (name.endsWith("snapshot_runs:start")) return { run_id: "run", skipped_for: null, took_over_from: null };
+    if (name.endsWith("snapshot_runs:start")) return { run_id: "run", skipped_for: null, took_over_from: null, newer: null };
     if (name.endsWith("applyBatch")) return { inserted: 0, updated: 0, unchanged: 0, marked: 0 };
     return null;
   },
@@ -54,9 +59,9 @@ try {
   sample();
   clearInterval(sampler);
   process.stdout.write(
-    `${JSON.stringify({ ok: report.status === "ok", status: report.status, error: report.error, peakHeapBytes: peak, models: report.models.total, endpoints: report.endpoints.total, serialisedBytes })}\n`,
+    `${JSON.stringify({ ok: report.status === "ok", status: report.status, error: report.error, peakHeapBytes: peak, peakTotalBytes: peakTotal, models: report.models.total, endpoints: report.endpoints.total, serialisedBytes })}\n`,
   );
 } catch (error) {
   clearInterval(sampler);
-  process.stdout.write(`${JSON.stringify({ ok: false, error: error instanceof Error ? error.message : String(error), peakHeapBytes: peak })}\n`);
+  process.stdout.write(`${JSON.stringify({ ok: false, error: error instanceof Error ? error.message : String(error), peakHeapBytes: peak, peakTotalBytes: peakTotal })}\n`);
 }

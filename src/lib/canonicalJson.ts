@@ -2,8 +2,11 @@
  * Canonical JSON and content hashing, shared by the validator (issue fingerprints), `decide`
  * (semantic equality) and archival (body hashes).
  *
- * Owns: one serialisation in which key order and `undefined`-versus-absent make no difference.
- * Uses only web-standard APIs (`crypto.subtle`, `TextEncoder`), so it runs inside Convex.
+ * Owns: one serialisation in which key order and `undefined`-versus-absent make no difference,
+ * computed once per entity: the size check when a source builds an entity and the fingerprint the
+ * writer takes share one encoding (`encodedEntity`, remembered per object until it is
+ * fingerprinted; entities are never changed once built). Uses only web-standard APIs
+ * (`crypto.subtle`, `TextEncoder`), so it runs inside Convex.
  */
 
 /**
@@ -43,8 +46,19 @@ export async function contentHash(value: unknown): Promise<string> {
   return (await contentFingerprint(value)).content_hash;
 }
 
+const encodings = new WeakMap<object, Uint8Array>();
+
+/** The UTF-8 bytes of an entity's canonical JSON, encoded once and kept until it is fingerprinted. */
+export function encodedEntity(entity: object): Uint8Array {
+  let bytes = encodings.get(entity);
+  if (!bytes) encodings.set(entity, (bytes = new TextEncoder().encode(canonicalJson(entity))));
+  return bytes;
+}
+
 /** The row fingerprint and the UTF-8 size of the canonical JSON it was taken over, in one encoding. */
 export async function contentFingerprint(value: unknown): Promise<{ content_hash: string; bytes: number }> {
-  const bytes = new TextEncoder().encode(canonicalJson(value));
+  const isObject = value !== null && typeof value === "object";
+  const bytes = isObject ? encodedEntity(value) : new TextEncoder().encode(canonicalJson(value));
+  if (isObject) encodings.delete(value);
   return { content_hash: await sha256Hex(bytes), bytes: bytes.byteLength };
 }

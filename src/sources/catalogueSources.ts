@@ -15,7 +15,7 @@ import { EndpointRecordSchema, ModelEntrySchema, toEndpoint, type OrEndpoint, ty
 import { DEFAULT_UPSTREAM_PATHS, pathFamily, type SourceRequest, type UpstreamPaths } from "./requestKey";
 import type { FieldCensus } from "../drift/fieldCensus";
 import { TransportError, type Transport } from "./transport";
-import { canonicalJson } from "../lib/canonicalJson";
+import { canonicalJson, encodedEntity } from "../lib/canonicalJson";
 import { MAX_ENTITY_BYTES } from "../openrouter/convexSafe";
 
 /** A body that arrived but cannot be used as a whole (not JSON, or not `{ data: [...] }`). */
@@ -40,6 +40,14 @@ function pruneEmbeddedEndpoint(this: unknown, key: string, value: unknown): unkn
   const model_slug = model !== null && typeof model === "object" ? model.slug : undefined;
   // Absent stays absent: an `undefined` value is not a JSON value, and would fail validation.
   return Object.fromEntries(Object.entries({ id, variant, model_variant_slug, model_slug }).filter(([, item]) => item !== undefined));
+}
+
+/**
+ * The UTF-8 size of `text` when it could exceed one row's limit, else 0: UTF-8 takes at most 3
+ * bytes per UTF-16 unit, so most texts are cleared without encoding them.
+ */
+function utf8SizeIfNearLimit(text: string): number {
+  return text.length * 3 <= MAX_ENTITY_BYTES ? 0 : new TextEncoder().encode(text).byteLength;
 }
 
 function parseDataArray(key: string, body: string, reviver?: (this: unknown, key: string, value: unknown) => unknown): unknown[] {
@@ -74,11 +82,15 @@ export function sourcesOver(transport: Transport, validator: Validator, options:
   const paths = pathFamily(options.paths);
   const census = options.census;
   /** A record Convex could not store as one document is reported, never written. */
-  async function reportIfTooLarge(entity: object, raw: unknown, at: { source: string; params: Record<string, string>; index: number }): Promise<boolean> {
-    const json = canonicalJson(entity);
-    // UTF-8 takes at most 3 bytes per UTF-16 unit: most records are cleared without encoding.
-    if (json.length * 3 <= MAX_ENTITY_BYTES) return false;
-    const bytes = new TextEncoder().encode(json).byteLength;
+  async function reportIfTooLarge(
+    entity: object,
+    raw: unknown,
+    at: { source: string; params: Record<string, string>; index: number },
+    { keepEncoding }: { keepEncoding: boolean },
+  ): Promise<boolean> {
+    // An endpoint's encoding is kept for the writer's fingerprint, so it is serialised once; a
+    // models entry is folded into its model first, so its encoding would only be held in vain.
+    const bytes = keepEncoding ? encodedEntity(entity).byteLength : utf8SizeIfNearLimit(canonicalJson(entity));
     if (bytes <= MAX_ENTITY_BYTES) return false;
     await validator.report(raw, { ...at, summary: `record of ${bytes} bytes exceeds the ${MAX_ENTITY_BYTES}-byte limit for one stored row`, kind: "too_large" });
     return true;
@@ -114,7 +126,7 @@ export function sourcesOver(transport: Transport, validator: Validator, options:
           continue;
         }
         seen.add(key);
-        if (await reportIfTooLarge(entry, raw, { ...at, index })) continue;
+        if (await reportIfTooLarge(entry, raw, { ...at, index }, { keepEncoding: false })) continue;
         unique.push(entry);
       }
       return unique;
@@ -143,7 +155,7 @@ export function sourcesOver(transport: Transport, validator: Validator, options:
         }
         seen.add(record.id);
         const endpoint = toEndpoint(record, variant);
-        if (await reportIfTooLarge(endpoint, raw, { ...at, index })) continue;
+        if (await reportIfTooLarge(endpoint, raw, { ...at, index }, { keepEncoding: true })) continue;
         endpoints.push(endpoint);
       }
       return endpoints;
