@@ -81,7 +81,7 @@ export const acceptWithheld = internalMutation({
     const newer = await newerChangingRun(ctx, run, [run_id]);
     if (newer) {
       throw new Error(
-        `run ${newer._id} (snapshot ${new Date(newer.snapshot_at).toISOString()}) wrote the catalogue after run ${run_id}: ` +
+        `run ${newer._id} (snapshot ${new Date(newer.snapshot_at).toISOString()}) changed the catalogue after run ${run_id}: ` +
           `its removals decide now${newer.withheld ? `; accept run ${newer._id}'s withheld removals instead` : ""}`,
       );
     }
