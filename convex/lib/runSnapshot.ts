@@ -235,7 +235,7 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
         exclude: [run_id, ...(replayed ? [replayed._id] : [])],
         started_after: started_at,
       });
-      return since ? `${describeRun(since)} wrote the catalogue while this run ran; marked none` : null;
+      return since ? `${describeRun(since)} changed the catalogue while this run ran; marked none` : null;
     };
     if (writes) {
       if (!entitiesSkipped) {
