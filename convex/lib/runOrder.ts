@@ -62,10 +62,11 @@ const DECIDING_RUN_SCAN = 50;
  * a dry run, backfill or skip), or null: whose withheld removals, if any, stand.
  */
 export async function lastDecidingRun(ctx: QueryCtx): Promise<Doc<"snapshot_runs"> | null> {
-  const runs = await ctx.db.query("snapshot_runs").withIndex("by_snapshot_at").order("desc").take(DECIDING_RUN_SCAN);
-  return (
-    runs.find(
-      (run) => (run.status === "ok" || run.status === "failed") && run.config.output !== "dry-run" && run.report?.entities_skipped === undefined,
-    ) ?? null
-  );
+  // Read one run at a time: the newest is nearly always the one (the hourly run), and the card is a subscribed query.
+  let read = 0;
+  for await (const run of ctx.db.query("snapshot_runs").withIndex("by_snapshot_at").order("desc")) {
+    if ((run.status === "ok" || run.status === "failed") && run.config.output !== "dry-run" && run.report?.entities_skipped === undefined) return run;
+    if (++read >= DECIDING_RUN_SCAN) break;
+  }
+  return null;
 }

@@ -9,6 +9,7 @@
  * bounded arrays and depth), and the counts the README reports. Node-only, never shipped.
  */
 import { TELEMETRY_KEYS, type Obj } from "./telemetry";
+import { sortedJson } from "../../tests/support/recording";
 import { MODELS_PATH, listKeyOf, paramsOfKey } from "./world";
 
 type Recording = Record<string, { data: Obj[] }>;
@@ -17,17 +18,6 @@ const TIMESTAMP_KEYS = new Set(["updated_at", "created_at", "hf_updated_at", "de
 const ABSENCE_KEYS = new Set(["hf_slug", "warning_message", "promotion_message", "routing_error_message"]);
 const RATE_SUBTREES = new Set(["pricing", "pricing_json", "tiers"]);
 const DECIMAL = /^[+-]?(?:\d+\.?\d*|\.\d+)(?:[eE][+-]?\d+)?$/;
-
-function sortedJson(value: unknown): string {
-  if (Array.isArray(value)) return `[${value.map(sortedJson).join(",")}]`;
-  if (value && typeof value === "object") {
-    return `{${Object.keys(value)
-      .sort()
-      .map((key) => `${JSON.stringify(key)}:${sortedJson((value as Obj)[key])}`)
-      .join(",")}}`;
-  }
-  return JSON.stringify(value);
-}
 
 function normalize(value: unknown, key: string | null, inRates: boolean): unknown {
   if (Array.isArray(value)) return value.map((item) => normalize(item, null, inRates));

@@ -92,8 +92,8 @@ export function countRaw(recording: RawRecording) {
   };
 }
 
-/** Sorted-key JSON, written independently of src/lib/canonicalJson. */
-function sortedJson(value: unknown): string {
+/** Sorted-key JSON, written independently of src/lib/canonicalJson (the golden generator's verifier uses it too). */
+export function sortedJson(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(sortedJson).join(",")}]`;
   if (value && typeof value === "object") {
     return `{${Object.keys(value)
