@@ -4,12 +4,14 @@
  * marked unavailable: listed, but with no endpoint now) and rows to mark unavailable by key, at
  * most 100 items, each removal with its reason (gone upstream, or moved to a new key). The
  * ConvexWriter decides every item up front; this only lands them, so a run with c changes costs
- * ⌈c/100⌉ mutations. Rows holding anything newer than the batch's snapshot are left alone.
+ * ⌈c/100⌉ mutations. Rows holding anything newer than the batch's snapshot are left alone. The
+ * catalogue manifest is updated in the same transaction (`ManifestEdits`).
  */
 import { v } from "convex/values";
 import { internalMutation } from "./_generated/server";
 import { assertBatchSize, findEndpoint, findModel, markRowUnavailable, tally, UNAVAILABLE_REASONS, upsertEntityRow, type UpsertOutcome } from "./lib/entityRows";
 import { vEndpointKey, vEndpointWrite, vModelWrite } from "./lib/validators";
+import { ManifestEdits } from "./lib/manifestStore";
 
 export const applyBatch = internalMutation({
   args: {
@@ -25,14 +27,18 @@ export const applyBatch = internalMutation({
   returns: v.object({ inserted: v.number(), updated: v.number(), unchanged: v.number(), stale: v.number(), marked: v.number() }),
   handler: async (ctx, { models, endpoints, unavailableModels, unavailableEndpoints, movedEndpoints = [], snapshot_at, unavailable_at }) => {
     assertBatchSize("entities.applyBatch", models.length + endpoints.length + unavailableModels.length + unavailableEndpoints.length + movedEndpoints.length);
+    const edits = new ManifestEdits();
     const outcomes: UpsertOutcome[] = [];
-    for (const row of models) outcomes.push(await upsertEntityRow(ctx, "or_models", await findModel(ctx, row.value.slug), row, snapshot_at, unavailable_at));
-    for (const row of endpoints) outcomes.push(await upsertEntityRow(ctx, "or_endpoints", await findEndpoint(ctx, row.value), row, snapshot_at));
+    for (const row of models) outcomes.push(await upsertEntityRow(ctx, edits, "or_models", await findModel(ctx, row.value.slug), row, snapshot_at, unavailable_at));
+    for (const row of endpoints) outcomes.push(await upsertEntityRow(ctx, edits, "or_endpoints", await findEndpoint(ctx, row.value), row, snapshot_at));
     let marked = 0;
     const gone = UNAVAILABLE_REASONS.gone;
-    for (const slug of unavailableModels) if (await markRowUnavailable(ctx, await findModel(ctx, slug), unavailable_at, gone)) marked++;
-    for (const key of unavailableEndpoints) if (await markRowUnavailable(ctx, await findEndpoint(ctx, key), unavailable_at, gone)) marked++;
-    for (const { key, to } of movedEndpoints) if (await markRowUnavailable(ctx, await findEndpoint(ctx, key), unavailable_at, UNAVAILABLE_REASONS.moved(to))) marked++;
+    for (const slug of unavailableModels) if (await markRowUnavailable(ctx, edits, "or_models", await findModel(ctx, slug), unavailable_at, gone)) marked++;
+    for (const key of unavailableEndpoints) if (await markRowUnavailable(ctx, edits, "or_endpoints", await findEndpoint(ctx, key), unavailable_at, gone)) marked++;
+    for (const { key, to } of movedEndpoints) {
+      if (await markRowUnavailable(ctx, edits, "or_endpoints", await findEndpoint(ctx, key), unavailable_at, UNAVAILABLE_REASONS.moved(to))) marked++;
+    }
+    await edits.commit(ctx);
     return { ...tally(outcomes), marked };
   },
 });

@@ -8,6 +8,7 @@ import { v } from "convex/values";
 import { internalMutation, internalQuery, query } from "./_generated/server";
 import { findEndpoint, rowAsOf, upsertEntityRow } from "./lib/entityRows";
 import { pageOptions } from "./lib/queryLimits";
+import { ManifestEdits } from "./lib/manifestStore";
 import { vEndpointWrite } from "./lib/validators";
 import schema from "./schema";
 import { doc } from "convex-helpers/validators";
@@ -18,7 +19,12 @@ const vEndpointDoc = doc(schema, "or_endpoints");
 export const upsert = internalMutation({
   args: { row: vEndpointWrite, snapshot_at: v.number() },
   returns: v.union(v.literal("inserted"), v.literal("updated"), v.literal("unchanged"), v.literal("stale")),
-  handler: async (ctx, { row, snapshot_at }) => upsertEntityRow(ctx, "or_endpoints", await findEndpoint(ctx, row.value), row, snapshot_at),
+  handler: async (ctx, { row, snapshot_at }) => {
+    const edits = new ManifestEdits();
+    const outcome = await upsertEntityRow(ctx, edits, "or_endpoints", await findEndpoint(ctx, row.value), row, snapshot_at);
+    await edits.commit(ctx);
+    return outcome;
+  },
 });
 
 /** One page of what the writer needs to decide: key, model slug, fingerprint, availability, and the newest time the row speaks for. */

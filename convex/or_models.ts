@@ -7,6 +7,7 @@ import { v } from "convex/values";
 import { internalMutation, internalQuery, query } from "./_generated/server";
 import { findModel, rowAsOf, upsertEntityRow } from "./lib/entityRows";
 import { pageOptions } from "./lib/queryLimits";
+import { ManifestEdits, storedModelAvailable } from "./lib/manifestStore";
 import { vModelWrite } from "./lib/validators";
 import schema from "./schema";
 import { doc } from "convex-helpers/validators";
@@ -17,17 +18,18 @@ const vModelDoc = doc(schema, "or_models");
 export const upsert = internalMutation({
   args: { row: vModelWrite, snapshot_at: v.number() },
   returns: v.union(v.literal("inserted"), v.literal("updated"), v.literal("unchanged"), v.literal("stale")),
-  handler: async (ctx, { row, snapshot_at }) => upsertEntityRow(ctx, "or_models", await findModel(ctx, row.value.slug), row, snapshot_at),
+  handler: async (ctx, { row, snapshot_at }) => {
+    const edits = new ManifestEdits();
+    const outcome = await upsertEntityRow(ctx, edits, "or_models", await findModel(ctx, row.value.slug), row, snapshot_at);
+    await edits.commit(ctx);
+    return outcome;
+  },
 });
 
 /**
  * One page of what the writer needs to decide: key, fingerprint, availability, and the newest
  * time the row speaks for (`as_of`, so a rebuild can tell whether the table holds anything newer).
- *
- * A model with no variant that is not an alias is unavailable by definition. Rows written before
- * availability meant having endpoints (before the 2026 shape) may still say available: they are
- * reported unavailable here, so the first run after an upgrade marks them with their content
- * update instead of counting hundreds of them against the share guard.
+ * Availability as the manifest reads it (`storedModelAvailable`).
  */
 export const loadStatePage = internalQuery({
   args: { paginationOpts: paginationOptsValidator },
@@ -38,7 +40,7 @@ export const loadStatePage = internalQuery({
       page: page.page.map((row) => ({
         slug: row.slug,
         content_hash: row.content_hash,
-        unavailable_at: row.unavailable_at ?? (row.variants.length === 0 && row.is_alias !== true ? row.changed_at : null),
+        unavailable_at: row.unavailable_at ?? (storedModelAvailable(row) ? null : row.changed_at),
         as_of: rowAsOf(row),
       })),
     };

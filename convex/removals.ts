@@ -13,6 +13,7 @@ import type { Id } from "./_generated/dataModel";
 import { internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
 import { assertBatchSize, findEndpoint, findModel, markRowUnavailable, ROLLING_GUARD_REASONS, UNAVAILABLE_REASONS } from "./lib/entityRows";
 import { newerChangingRun } from "./lib/runOrder";
+import { ManifestEdits } from "./lib/manifestStore";
 
 const vWithheldRow = v.object({
   kind: v.union(v.literal("model"), v.literal("endpoint")),
@@ -105,14 +106,16 @@ async function acceptPage(ctx: MutationCtx, run_id: Id<"snapshot_runs">, at: num
   const rows = await ctx.db.query("withheld_removals").withIndex("by_run_id", (q) => q.eq("run_id", run_id)).take(ACCEPT_PAGE_SIZE);
   const reason = UNAVAILABLE_REASONS.accepted(run_id);
   let marked = 0;
+  const edits = new ManifestEdits();
   for (const row of rows) {
-    const existing =
+    const done =
       row.kind === "model"
-        ? await findModel(ctx, row.slug)
-        : await findEndpoint(ctx, { model_permaslug: row.model_permaslug ?? "", variant: row.variant ?? "", endpoint_id: row.endpoint_id ?? "" });
-    if (await markRowUnavailable(ctx, existing, at, reason)) marked++;
+        ? await markRowUnavailable(ctx, edits, "or_models", await findModel(ctx, row.slug), at, reason)
+        : await markRowUnavailable(ctx, edits, "or_endpoints", await findEndpoint(ctx, { model_permaslug: row.model_permaslug ?? "", variant: row.variant ?? "", endpoint_id: row.endpoint_id ?? "" }), at, reason);
+    if (done) marked++;
     await ctx.db.delete(row._id);
   }
+  await edits.commit(ctx);
   const remaining = rows.length === ACCEPT_PAGE_SIZE;
   if (remaining) {
     await ctx.scheduler.runAfter(0, internal.removals.acceptWithheldPage, { run_id, marked_before: markedBefore + marked });

@@ -11,6 +11,8 @@ import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import { endpointTableFields, modelTableFields, vEntityBookkeeping, vFieldsReport, vKindReport, vRunMetrics, vWithheld } from "./lib/validators";
 
+const vManifestTable = v.union(v.literal("or_models"), v.literal("or_endpoints"));
+
 export default defineSchema({
   /** One row per model slug. Written by `entities.applyBatch` (the ConvexWriter) and `or_models.upsert`. Read by the writer's pre-load (`loadStatePage`) and the public `or_models.get`/`list`. */
   or_models: defineTable({ ...modelTableFields, ...vEntityBookkeeping.fields }).index("by_slug", ["slug"]).index("by_unavailable_reason_and_unavailable_at", ["unavailable_reason", "unavailable_at"]),
@@ -20,6 +22,41 @@ export default defineSchema({
     .index("by_model_permaslug_and_variant_and_endpoint_id", ["model_permaslug", "variant", "endpoint_id"])
     .index("by_model_slug", ["model_slug"])
     .index("by_unavailable_reason_and_unavailable_at", ["unavailable_reason", "unavailable_at"]),
+
+  /**
+   * The catalogue manifest (see `src/manifest/catalogueManifest.ts`): every entity row's key,
+   * fingerprint and availability, packed into one chunk per (table, bucket). Written only through
+   * `ManifestEdits` (`convex/lib/manifestStore.ts`) by the mutations that write entity rows, in
+   * the same transaction, and by the rebuild (`manifest.rebuildPage`). Read by the ConvexWriter
+   * for the buckets whose digests differ from what its run saw, and by `manifest.verify`.
+   */
+  manifest_chunks: defineTable({
+    table: vManifestTable,
+    bucket: v.number(),
+    /** Packed entries (`encodeChunk`). */
+    entries: v.bytes(),
+    count: v.number(),
+  }).index("by_table_and_bucket", ["table", "bucket"]),
+
+  /** One row per entity table: the digest of each of its manifest buckets, laid end to end. Read only when the root digest differs. Written with the chunks. */
+  manifest_bucket_digests: defineTable({ table: vManifestTable, digests: v.bytes() }).index("by_table", ["table"]),
+
+  /**
+   * One row per entity table: the manifest's root digest, its size and the newest time any row
+   * speaks for. The one document an unchanged run reads to know it is unchanged. `complete` is
+   * false until the manifest was built from the rows (`manifest.rebuild`) or began with empty
+   * tables; writers read the entity tables while it is.
+   */
+  manifest_roots: defineTable({
+    table: vManifestTable,
+    digest: v.string(),
+    /** Entries (rows) in the manifest. */
+    entries: v.number(),
+    newest_as_of: v.union(v.number(), v.null()),
+    complete: v.boolean(),
+    /** While a rebuild walks the rows: when it started. */
+    rebuilding_since: v.optional(v.number()),
+  }).index("by_table", ["table"]),
 
   /**
    * Removals the share guard withheld, one row per entity, kept so that a person can accept them

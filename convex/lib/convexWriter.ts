@@ -1,16 +1,25 @@
 /**
  * ConvexWriter: the OutputHandler that keeps `or_models` and `or_endpoints` in step.
  *
- * Owns: the run's diff against the database, computed up front in the action. `init` pre-loads
- * each table's keys and fingerprints once, in pages. `write` decides each entity with the shared
- * `decide` (through the change tracker) and buffers inserts and updates; every 100 buffered
- * changes (fewer when rows are large) become one `entities.applyBatch` mutation across both
- * tables, never one mutation per item. A stable entity writes nothing. `finish` flushes the rest
- * together with the removals (marked unavailable, each with its reason) and the moves, in the same
- * batches. The share guard weighs this run's removals and, when given a window, those already
- * marked within it; when it withholds them, they are listed in `withheld_removals` for a person to
- * accept (`removals.acceptWithheld`) and summarised in `withheldSummary` for the run record.
- * Must not touch: the pipeline's order of work, or any table but the two entity tables.
+ * Owns: the run's diff against the database, worked out in the action before anything is written.
+ * It learns the stored state from the catalogue manifest, not from the entity tables: `init` reads
+ * the two manifest roots; `write` takes each entity's fingerprint and keeps the result; `finish`
+ * digests what the run saw bucket by bucket and, where a table's root digest differs, reads that
+ * table's bucket digests and only the chunks of the buckets that differ. An unchanged hour so reads
+ * two documents. Buckets that agree need no reading: what the run saw there is what is stored.
+ * Then every kept result is decided with the shared `decide` (through the change tracker), and
+ * inserts, updates, removals (each with its reason) and moves go out 100 to an
+ * `entities.applyBatch` (fewer when rows are large), never one mutation per item. A stable entity
+ * writes nothing. The share guard weighs this run's removals and, when given a window, those
+ * already marked within it; when it withholds them, they are listed in `withheld_removals` for a
+ * person to accept (`removals.acceptWithheld`) and summarised in `withheldSummary`.
+ *
+ * Until the manifest is complete (a deployment upgraded from before it, or a rebuild under way),
+ * and in replays, `init` reads the entity tables instead, as every run did before, and decides as
+ * results arrive; until it is complete, it starts the manifest: at once on empty tables, else by
+ * a rebuild after its writes.
+ * Must not touch: the pipeline's order of work, or any table but the two entity tables (the
+ * manifest is theirs, kept by the mutations that write them).
  */
 import { internal } from "../_generated/api";
 import type { ActionCtx } from "../_generated/server";
@@ -21,6 +30,18 @@ import type { StoredEntity } from "../../src/pipeline/decide";
 import type { MetricsSink, OutputHandler, PipelineResult } from "../../src/pipeline/types";
 import { MAX_BATCH_BYTES, MAX_BATCH_ROWS } from "./entityRows";
 import { chunkByBudget } from "../../src/lib/chunkByBudget";
+import { contentFingerprint, sha256Hex } from "../../src/lib/canonicalJson";
+import {
+  decodeChunk,
+  differingBuckets,
+  digestEntries,
+  emptyBucketDigests,
+  type ManifestDigests,
+  type ManifestEntry,
+  type ManifestTable,
+} from "../../src/manifest/catalogueManifest";
+import { modelIsAvailable } from "../../src/openrouter/schemas";
+import { CHUNKS_PER_QUERY } from "./manifestStore";
 
 const STATE_PAGE_SIZE = 1000;
 
@@ -47,7 +68,23 @@ export class ConvexState implements EntityState {
   *availableEndpoints() {
     for (const row of this.endpoints.values()) if (row.unavailable_at === null) yield row.key;
   }
+  /** Notes a manifest entry as a stored row. */
+  addEntry(table: ManifestTable, entry: ManifestEntry) {
+    // The manifest keeps availability, not the time: any non-null time reads as unavailable.
+    const stored = { content_hash: entry.hash, unavailable_at: entry.available ? null : 0 };
+    if (table === "or_models") this.models.set(entry.key, stored);
+    else {
+      const [model_permaslug, variant, endpoint_id, model_slug] = entry.parts as [string, string, string, string];
+      this.endpoints.set(entry.key, { ...stored, key: { model_permaslug, variant, endpoint_id, model_slug } });
+    }
+  }
 }
+
+/** A manifest root as `manifest.roots` returns it. */
+type ManifestRoot = { digest: string; entries: number; newest_as_of: number | null; complete: boolean; rebuilding_since: number | null };
+
+/** A rebuild that started this long ago and has not finished is presumed stuck, and started again. */
+const REBUILD_STUCK_MS = 3_600_000;
 
 export type ConvexWriterOptions = {
   snapshot_at: number;
@@ -65,6 +102,12 @@ export type ConvexWriterOptions = {
   holdRemovals?: () => Promise<string | null>;
   /** A rebuild: refuse, before writing, when the tables hold anything newer than the snapshot. */
   rebuild?: boolean;
+  /**
+   * Read the stored state from the entity tables even when the manifest is complete. Replays do:
+   * they are rare, and often follow rows cleared or edited by hand, which the manifest cannot know
+   * until the daily check.
+   */
+  readTables?: boolean;
 };
 
 export type WithheldSummary = { reason: string; models: number; endpoints: number; sample: string[] };
@@ -82,9 +125,21 @@ export class ConvexWriter implements OutputHandler {
   withheldSummary: WithheldSummary | null = null;
   /** Rows marked unavailable within the rolling window before this run, per table (loaded by `finish` when the run has removals). */
   recentlyRemoved = { models: 0, endpoints: 0 };
-  /** What is stored, once `init` has run. A DryRunWriter in the same run can share it. */
+  /** What is stored: read from the tables by `init`, or from the manifest by `finish`. */
   readonly state = new ConvexState();
+  /** Digest of what the run saw (entity fingerprints and availability, failed lists, invalid entries), telemetry excluded: set by `finish`. */
+  contentDigest: string | null = null;
+  /** Documents of the manifest read by `finish`: roots excluded; bucket digests and chunks. */
+  manifestReads = 0;
   private readonly tracker = createChangeTracker(this.state);
+  private roots: Record<ManifestTable, ManifestRoot | null> = { or_models: null, or_endpoints: null };
+  /** Whether the stored state comes from the manifest (decided at the end) or from the tables (decided as results arrive). */
+  private fromManifest = false;
+  /** Results kept until `finish`, in the order they came, when deciding from the manifest. */
+  private received: PipelineResult[] = [];
+  /** What the run saw, first occurrence of each key, as manifest entries. */
+  private readonly seen: Record<ManifestTable, Map<string, ManifestEntry>> = { or_models: new Map(), or_endpoints: new Map() };
+  private readonly failures = new Set<string>();
   private pending: BatchItem[] = [];
   private pendingBytes = 0;
   private chain: Promise<unknown> = Promise.resolve();
@@ -109,7 +164,16 @@ export class ConvexWriter implements OutputHandler {
   }
 
   async init() {
-    await loadConvexState(this.ctx, this.state);
+    this.roots = await this.ctx.runQuery(internal.manifest.roots, {});
+    const { or_models, or_endpoints } = this.roots;
+    this.fromManifest = !this.options.readTables && (or_models?.complete ?? false) && (or_endpoints?.complete ?? false);
+    if (this.fromManifest) {
+      for (const root of [or_models!, or_endpoints!]) if (root.newest_as_of !== null) this.state.noteAsOf(root.newest_as_of);
+    } else {
+      await loadConvexState(this.ctx, this.state);
+      // Empty tables: the manifest starts complete, and this run's writes keep it so.
+      if (this.state.models.size === 0 && this.state.endpoints.size === 0 && !or_models && !or_endpoints) await this.ctx.runMutation(internal.manifest.startEmpty, {});
+    }
     const { snapshot_at, rebuild } = this.options;
     if (rebuild && this.state.newestAt !== null && this.state.newestAt > snapshot_at) {
       throw new Error(
@@ -120,6 +184,33 @@ export class ConvexWriter implements OutputHandler {
   }
 
   async write(result: PipelineResult) {
+    await this.note(result);
+    if (this.fromManifest) this.received.push(result);
+    else await this.decide(result);
+  }
+
+  /** Adds a result to what the run saw. */
+  private async note(result: PipelineResult) {
+    if (result.kind === "error") {
+      this.failures.add(JSON.stringify([result.source, result.params ?? null, result.item_key ?? null, result.sha256 ?? null]));
+      return;
+    }
+    const { content_hash } = await contentFingerprint(result.value);
+    if (result.kind === "model") {
+      const slug = result.value.slug;
+      const available = modelIsAvailable(result.value);
+      if (!this.seen.or_models.has(slug)) this.seen.or_models.set(slug, { key: slug, parts: [slug], hash: content_hash, available, listed: true });
+      return;
+    }
+    const endpoint = result.value;
+    const key = endpointKey(endpoint);
+    if (!this.seen.or_endpoints.has(key)) {
+      const parts = [endpoint.model_permaslug, endpoint.variant, endpoint.endpoint_id, endpoint.model_slug];
+      this.seen.or_endpoints.set(key, { key, parts, hash: content_hash, available: true, listed: true });
+    }
+  }
+
+  private async decide(result: PipelineResult) {
     const change = await this.tracker.track(result);
     if (!change || change.decision === "stable") return;
     const item: BatchItem = change.kind === "model" ? modelItem(change) : { kind: "endpoint", row: { value: change.value, content_hash: change.content_hash }, bytes: change.bytes };
@@ -153,11 +244,54 @@ export class ConvexWriter implements OutputHandler {
     return next;
   }
 
+  async finish() {
+    const digests = { or_models: await digestEntries(this.seen.or_models.values()), or_endpoints: await digestEntries(this.seen.or_endpoints.values()) };
+    this.contentDigest = await sha256Hex(JSON.stringify([digests.or_models.root, digests.or_endpoints.root, [...this.failures].sort()]));
+    if (this.fromManifest) {
+      for (const table of ["or_models", "or_endpoints"] as const) await this.loadDiffering(table, digests[table]);
+      const received = this.received.splice(0);
+      for (const result of received) await this.decide(result);
+    }
+    await this.finishWrites();
+    if (!this.fromManifest) await this.startManifest();
+  }
+
+  /**
+   * Fills the state for one table from the manifest: where the stored root digest differs from the
+   * run's, reads the bucket digests and the chunks of the buckets that differ; every other bucket
+   * holds what the run saw there.
+   */
+  private async loadDiffering(table: ManifestTable, run: ManifestDigests) {
+    const loaded = new Set<number>();
+    if (run.root !== this.roots[table]!.digest) {
+      const stored = await this.ctx.runQuery(internal.manifest.bucketDigests, { table });
+      this.manifestReads++;
+      const differing = differingBuckets(run.buckets, stored ? new Uint8Array(stored) : emptyBucketDigests());
+      for (let start = 0; start < differing.length; start += CHUNKS_PER_QUERY) {
+        const buckets = differing.slice(start, start + CHUNKS_PER_QUERY);
+        const chunks = await this.ctx.runQuery(internal.manifest.chunks, { table, buckets });
+        this.manifestReads += chunks.length;
+        for (const chunk of chunks) for (const entry of decodeChunk(table, new Uint8Array(chunk.entries))) this.state.addEntry(table, entry);
+        for (const bucket of buckets) loaded.add(bucket);
+      }
+    }
+    for (const [bucket, entries] of run.byBucket) if (!loaded.has(bucket)) for (const entry of entries) this.state.addEntry(table, entry);
+  }
+
+  /** After a run that read the tables: starts the rebuild that makes the manifest complete, unless one is under way. */
+  private async startManifest() {
+    const roots = await this.ctx.runQuery(internal.manifest.roots, {});
+    if (roots.or_models?.complete && roots.or_endpoints?.complete) return;
+    const since = roots.or_models?.rebuilding_since ?? roots.or_endpoints?.rebuilding_since ?? null;
+    if (since !== null && since > Date.now() - REBUILD_STUCK_MS) return;
+    await this.ctx.runMutation(internal.manifest.rebuild, {});
+  }
+
   /**
    * Flushes what is buffered together with the removals, so a run with c changes in all costs
    * ⌈c/100⌉ mutations (while rows are small).
    */
-  async finish() {
+  private async finishWrites() {
     const { snapshot_at, maxUnavailableShare, maxRollingShare, rollingWindowMs } = this.options;
     // The guard's facts cost queries: asked only when there is something to remove or move.
     const candidates = this.tracker.hasRemovalCandidates();

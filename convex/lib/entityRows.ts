@@ -11,12 +11,16 @@
  * row whose stored hash and availability already match is left alone, so a retried or repeated
  * batch writes nothing twice.
  *
+ * Every write is noted in the mutation's `ManifestEdits`, which the mutation commits before it
+ * returns, so the catalogue manifest never disagrees with the rows.
+ *
  * No timestamp on a row ever moves backwards: a write stamped earlier than the row's newest
  * timestamp (a slower run overtaken by a newer one) leaves the row as it is and is counted
  * `stale`. Batches are bounded so one transaction stays far inside Convex's limits.
  */
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx } from "../_generated/server";
+import type { ManifestEdits } from "./manifestStore";
 
 /** Rows per batch mutation: 100 reads + 100 writes of a few KB each, far inside one transaction's limits. */
 export const MAX_BATCH_ROWS = 100;
@@ -56,11 +60,13 @@ export function rowAsOf(row: Bookkeeping): number {
 }
 
 /**
+ * @param edits the mutation's manifest edits, committed by the caller before it returns
  * @param row `available` defaults to true (endpoints always are when seen).
  * @param unavailable_at when a row that becomes unavailable here is marked; defaults to `snapshot_at`.
  */
 export async function upsertEntityRow<Table extends EntityTable>(
   ctx: MutationCtx,
+  edits: ManifestEdits,
   table: Table,
   existing: Doc<Table> | null,
   row: { value: object; content_hash: string; available?: boolean },
@@ -69,14 +75,16 @@ export async function upsertEntityRow<Table extends EntityTable>(
 ): Promise<UpsertOutcome> {
   const available = row.available ?? true;
   if (existing === null) {
-    await ctx.db.insert(table, {
+    const inserted = {
       ...row.value,
       content_hash: row.content_hash,
       first_seen_at: snapshot_at,
       changed_at: snapshot_at,
       unavailable_at: available ? null : unavailable_at,
       ...(available ? {} : { unavailable_reason: UNAVAILABLE_REASONS.noEndpoint }),
-    } as never);
+    };
+    await ctx.db.insert(table, inserted as never);
+    edits.wrote(table, inserted as never);
     return "inserted";
   }
   const sameContent = existing.content_hash === row.content_hash;
@@ -84,7 +92,7 @@ export async function upsertEntityRow<Table extends EntityTable>(
   if (sameContent && wasAvailable === available) return "unchanged";
   if (snapshot_at < rowAsOf(existing as unknown as Bookkeeping)) return "stale";
   const returned_at = !wasAvailable && available ? snapshot_at : existing.returned_at;
-  await ctx.db.replace(existing._id as Id<Table>, {
+  const replaced = {
     ...row.value,
     content_hash: row.content_hash,
     first_seen_at: existing.first_seen_at,
@@ -92,15 +100,26 @@ export async function upsertEntityRow<Table extends EntityTable>(
     unavailable_at: available ? null : (existing.unavailable_at ?? unavailable_at),
     ...(available ? {} : { unavailable_reason: existing.unavailable_reason ?? UNAVAILABLE_REASONS.noEndpoint }),
     ...(returned_at !== undefined ? { returned_at } : {}),
-  } as never);
+  };
+  await ctx.db.replace(existing._id as Id<Table>, replaced as never);
+  edits.wrote(table, replaced as never);
   return "updated";
 }
 
 /** Marks an available row unavailable with its reason; false when it already is, or holds anything newer than `at`. */
-export async function markRowUnavailable<Table extends EntityTable>(ctx: MutationCtx, existing: Doc<Table> | null, at: number, reason: string): Promise<boolean> {
+export async function markRowUnavailable<Table extends EntityTable>(
+  ctx: MutationCtx,
+  edits: ManifestEdits,
+  table: Table,
+  existing: Doc<Table> | null,
+  at: number,
+  reason: string,
+): Promise<boolean> {
   if (existing === null || existing.unavailable_at !== null) return false;
   if (at < rowAsOf(existing as unknown as Bookkeeping)) return false;
-  await ctx.db.patch(existing._id as Id<Table>, { unavailable_at: at, unavailable_reason: reason } as never);
+  const marked = { unavailable_at: at, unavailable_reason: reason };
+  await ctx.db.patch(existing._id as Id<Table>, marked as never);
+  edits.wrote(table, { ...existing, ...marked } as never);
   return true;
 }
 

@@ -239,13 +239,24 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
     };
     if (writes) {
       if (!entitiesSkipped) {
-        const guard = { snapshot_at, metrics, maxUnavailableShare, maxRollingShare, rollingWindowMs: ROLLING_WINDOW_MS, run_id, holdRemovals, rebuild: args.rebuild };
+        const guard = {
+          snapshot_at,
+          metrics,
+          maxUnavailableShare,
+          maxRollingShare,
+          rollingWindowMs: ROLLING_WINDOW_MS,
+          run_id,
+          holdRemovals,
+          rebuild: args.rebuild,
+          readTables: replayed !== null,
+        };
         handlers.push((convexWriter = new ConvexWriter(ctx, guard)));
       }
       handlers.push(new ConvexIssueWriter(ctx, { run_id, snapshot_at }, metrics));
     }
     if (output !== "convex") {
-      const state = convexWriter?.state ?? (await loadConvexState(ctx, new ConvexState()));
+      // The Convex writer learns the stored state only at the end (from the manifest): a dry run reads the tables.
+      const state = await loadConvexState(ctx, new ConvexState());
       const writer = convexWriter;
       const guard = async () => ({
         maxRollingShare,

@@ -5,7 +5,8 @@
  * Owns: one serialisation in which key order and `undefined`-versus-absent make no difference,
  * computed once per entity: the size check when a source builds an entity and the fingerprint the
  * writer takes share one encoding (`encodedEntity`, remembered per object until it is
- * fingerprinted; entities are never changed once built). Uses only web-standard APIs
+ * fingerprinted), and the fingerprint is remembered per object (entities are never changed once
+ * built). Uses only web-standard APIs
  * (`crypto.subtle`, `TextEncoder`), so it runs inside Convex.
  */
 
@@ -55,10 +56,26 @@ export function encodedEntity(entity: object): Uint8Array {
   return bytes;
 }
 
-/** The row fingerprint and the UTF-8 size of the canonical JSON it was taken over, in one encoding. */
-export async function contentFingerprint(value: unknown): Promise<{ content_hash: string; bytes: number }> {
+export type Fingerprint = { content_hash: string; bytes: number };
+
+const fingerprints = new WeakMap<object, Fingerprint>();
+
+/**
+ * The row fingerprint and the UTF-8 size of the canonical JSON it was taken over, in one encoding.
+ * An entity's is taken once: asked again (the writer sums a run's fingerprints before it decides),
+ * the first answer is returned, and the encoding is let go.
+ */
+export async function contentFingerprint(value: unknown): Promise<Fingerprint> {
   const isObject = value !== null && typeof value === "object";
+  if (isObject) {
+    const known = fingerprints.get(value);
+    if (known) return known;
+  }
   const bytes = isObject ? encodedEntity(value) : new TextEncoder().encode(canonicalJson(value));
-  if (isObject) encodings.delete(value);
-  return { content_hash: await sha256Hex(bytes), bytes: bytes.byteLength };
+  const fingerprint = { content_hash: await sha256Hex(bytes), bytes: bytes.byteLength };
+  if (isObject) {
+    encodings.delete(value);
+    fingerprints.set(value, fingerprint);
+  }
+  return fingerprint;
 }

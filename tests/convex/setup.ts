@@ -50,6 +50,18 @@ function restoreEnv(name: string, value: string | undefined) {
   else process.env[name] = value;
 }
 
+/**
+ * Deletes the catalogue manifest, as on a deployment from before it: for tests that plant rows the
+ * way older versions wrote them.
+ */
+export async function forgetManifest(t: TestConvex): Promise<void> {
+  await t.run(async (ctx) => {
+    for (const table of ["manifest_roots", "manifest_bucket_digests", "manifest_chunks"] as const) {
+      for (const doc of await ctx.db.query(table).collect()) await ctx.db.delete(doc._id);
+    }
+  });
+}
+
 /** Rows keyed by id with their full content, to tell which documents a run wrote. */
 export function byId<Row extends { _id: string }>(rows: Row[]): Map<string, string> {
   return new Map(rows.map((row) => [row._id, JSON.stringify(row)]));
@@ -63,21 +75,32 @@ export function documentsWritten(before: Map<string, string>, after: Map<string,
 }
 
 /**
- * Runs one snapshot through `runSnapshot` with an action ctx that counts every `runMutation` by
- * function name, so tests count mutation calls without trusting the writer's own statistics.
+ * Runs one snapshot through `runSnapshot` with an action ctx that counts every `runMutation` and
+ * `runQuery` by function name (and the items of queries that return arrays), so tests count calls
+ * without trusting the writer's own statistics.
  */
 export async function runCounted(t: TestConvex, args: RunSnapshotArgs) {
   return t.action(async (ctx) => {
     const calls: string[] = [];
+    const queries: string[] = [];
+    /** Items returned by queries that return arrays, per function. */
+    const returned = new Map<string, number>();
     const counting: ActionCtx = {
       ...ctx,
       runMutation: ((reference: FunctionReference<"mutation", "internal">, mutationArgs: Record<string, unknown>) => {
         calls.push(getFunctionName(reference));
         return ctx.runMutation(reference, mutationArgs);
       }) as ActionCtx["runMutation"],
+      runQuery: (async (reference: FunctionReference<"query", "internal">, queryArgs: Record<string, unknown>) => {
+        const name = getFunctionName(reference);
+        queries.push(name);
+        const result = await ctx.runQuery(reference, queryArgs);
+        if (Array.isArray(result)) returned.set(name, (returned.get(name) ?? 0) + result.length);
+        return result;
+      }) as ActionCtx["runQuery"],
     };
     const report = await runSnapshot(counting, args);
-    return { report, calls };
+    return { report, calls, queries, returned: Object.fromEntries(returned) };
   });
 }
 

@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
-import { allRows, byId, callsTo, documentsWritten, runCounted, setupTest, withFakeOpenRouter } from "./setup";
+import { allRows, byId, callsTo, documentsWritten, forgetManifest, runCounted, setupTest, withFakeOpenRouter } from "./setup";
 import {
   atPath,
   cloneRecording,
@@ -81,9 +81,11 @@ describe("runDemo over 2026-shaped catalogues", () => {
         sets: byId(await allRows(t, "upstream_field_sets")),
       };
       recording = nextHour;
-      const { report: hour, calls } = await runCounted(t, { snapshot_at: T0 + HOUR });
+      const { report: hour, calls, queries } = await runCounted(t, { snapshot_at: T0 + HOUR });
       expect(hour).toMatchObject({ status: "ok", ok: true, mutations: 0 });
       expect(callsTo(calls, "entities:applyBatch")).toBe(0);
+      // Known unchanged from the manifest's two roots: no entity table, no bucket digest, no chunk read.
+      expect(queries.filter((name) => name.startsWith("or_") || name.startsWith("manifest:"))).toEqual(["manifest:roots"]);
       expect(calls.filter((call) => call.startsWith("upstream_fields:"))).toEqual([]);
       expect(documentsWritten(before.models, byId(await allRows(t, "or_models")))).toBe(0);
       expect(documentsWritten(before.endpoints, byId(await allRows(t, "or_endpoints")))).toBe(0);
@@ -114,6 +116,8 @@ describe("runDemo over 2026-shaped catalogues", () => {
           .map((e) => `${e.model_permaslug}|${e.variant}|${e.endpoint_id}`)
           .sort(),
       ).toEqual([...manifest.endpoints.unavailable].sort());
+      // The manifest, kept by the same mutations, still says what the rows say.
+      expect(await t.action(internal.manifest.verify, {})).toMatchObject({ ok: true, differences: [] });
       // Still listed, with no endpoint now: the row says so. Gone from the catalogue: its last known state stays.
       const listed = new Set(nextDay[modelsKeyOf(nextDay)].data.map((e: any) => e.slug));
       for (const slug of manifest.models.unavailable.filter((s) => listed.has(s))) expect(modelsAfter.find((m) => m.slug === slug)!.variants).toEqual([]);
@@ -177,6 +181,8 @@ describe("runDemo over 2026-shaped catalogues", () => {
         for (const row of await ctx.db.query("or_models").collect()) await ctx.db.patch(row._id, { unavailable_at: null, content_hash: "legacy" });
         for (const row of await ctx.db.query("or_endpoints").collect()) await ctx.db.patch(row._id, { status: -5, content_hash: "legacy" });
       });
+      // … and no catalogue manifest, which came later.
+      await forgetManifest(t);
       const report = await t.action(internal.snapshots_v2.runDemo, { snapshot_at: T0 + HOUR });
       expect(report).toMatchObject({ status: "ok", ok: true, health: "healthy" });
       expect(report.models).toMatchObject({ update: raw.models, unavailable: 0 });

@@ -1,0 +1,213 @@
+/**
+ * The catalogue manifest, as data: what a writer must know of each stored entity row (key,
+ * fingerprint, availability), packed into small chunks, with digests that let a run tell an
+ * unchanged catalogue from one document.
+ *
+ * Owns: the entry, its bucket, the chunk encoding, and the digests. Pure: no ctx, no tables. The
+ * Convex side (`convex/lib/manifestStore.ts`) keeps chunks and digests in step with the entity
+ * rows; the writer (`convex/lib/convexWriter.ts`) builds the same digests from what a run saw.
+ *
+ * Every row falls in one of `MANIFEST_BUCKETS` buckets by a hash of its key. A bucket's digest
+ * covers its *listed* entries: rows a run would see again if nothing changed (available ones, and
+ * models listed with no endpoint now). Rows marked unavailable because they vanished are in the
+ * chunks (a returning row must be recognised) but not in the digests, since no run sees them. So
+ * a run whose own entries give the same digest as the stored manifest has nothing to insert,
+ * update or remove in that bucket; when all buckets agree, the root digest agrees, and the run
+ * knows it is unchanged from one document.
+ */
+
+/** Buckets per table: chunks of a few entries at today's catalogue, tens at fifty times it. */
+export const MANIFEST_BUCKETS = 1024;
+/** Bytes of a bucket's digest: 64 bits, far past any collision a catalogue could meet. */
+export const BUCKET_DIGEST_BYTES = 8;
+
+export type ManifestTable = "or_models" | "or_endpoints";
+
+/**
+ * One row's entry. `parts` are the key's fields: `[slug]` for a model, `[model_permaslug,
+ * variant, endpoint_id, model_slug]` for an endpoint (the slug is for removal rules, not the key).
+ */
+export type ManifestEntry = {
+  key: string;
+  parts: string[];
+  /** The row's `content_hash`: SHA-256 hex of its canonical JSON. */
+  hash: string;
+  available: boolean;
+  /** A run would see it again if nothing changed: available, or a model listed with no endpoint now. */
+  listed: boolean;
+};
+
+/**
+ * The hash an entry keeps for a row's `content_hash`: itself when it is a SHA-256 hex (every hash
+ * this module writes), else all zeros, which no run's fingerprint equals, so such a row is
+ * rewritten by the next run that sees it.
+ */
+export function manifestHash(contentHash: string): string {
+  return /^[0-9a-f]{64}$/.test(contentHash) ? contentHash : UNKNOWN_HASH;
+}
+const UNKNOWN_HASH = "0".repeat(64);
+
+const PARTS: Record<ManifestTable, number> = { or_models: 1, or_endpoints: 4 };
+
+/** The key a table's entry is looked up by: the slug, or `endpointKey`'s JSON of the three key fields. */
+export function manifestKey(table: ManifestTable, parts: readonly string[]): string {
+  return table === "or_models" ? parts[0]! : JSON.stringify([parts[0], parts[1], parts[2]]);
+}
+
+/** The bucket of a key: FNV-1a over its UTF-16 code units, so both sides agree without encoding. */
+export function bucketOf(key: string): number {
+  let hash = 0x811c9dc5;
+  for (let i = 0; i < key.length; i++) {
+    hash ^= key.charCodeAt(i);
+    hash = Math.imul(hash, 0x01000193) >>> 0;
+  }
+  return hash % MANIFEST_BUCKETS;
+}
+
+const encoder = new TextEncoder();
+const decoder = new TextDecoder();
+
+/**
+ * A chunk's bytes: per entry, each key part as a varint length and its UTF-8, the 32 hash bytes,
+ * and one flag byte (1 available, 2 listed).
+ */
+export function encodeChunk(entries: readonly ManifestEntry[]): Uint8Array {
+  const pieces: Uint8Array[] = [];
+  let length = 0;
+  const push = (piece: Uint8Array) => {
+    pieces.push(piece);
+    length += piece.byteLength;
+  };
+  for (const entry of entries) {
+    for (const part of entry.parts) {
+      const bytes = encoder.encode(part);
+      push(varint(bytes.byteLength));
+      push(bytes);
+    }
+    push(hexBytes(entry.hash));
+    push(Uint8Array.of((entry.available ? 1 : 0) | (entry.listed ? 2 : 0)));
+  }
+  const out = new Uint8Array(length);
+  let offset = 0;
+  for (const piece of pieces) {
+    out.set(piece, offset);
+    offset += piece.byteLength;
+  }
+  return out;
+}
+
+/** Reads a chunk back; throws, naming the offset, on bytes that are not one. */
+export function decodeChunk(table: ManifestTable, bytes: Uint8Array): ManifestEntry[] {
+  const entries: ManifestEntry[] = [];
+  let offset = 0;
+  const need = (count: number) => {
+    if (offset + count > bytes.byteLength) throw new Error(`manifest chunk of ${table}: truncated at byte ${offset} of ${bytes.byteLength}`);
+  };
+  while (offset < bytes.byteLength) {
+    const parts: string[] = [];
+    for (let i = 0; i < PARTS[table]; i++) {
+      let size = 0;
+      for (let shift = 0; ; shift += 7) {
+        need(1);
+        const byte = bytes[offset++]!;
+        size |= (byte & 0x7f) << shift;
+        if (byte < 0x80) break;
+      }
+      need(size);
+      parts.push(decoder.decode(bytes.subarray(offset, offset + size)));
+      offset += size;
+    }
+    need(33);
+    const hash = bytesHex(bytes.subarray(offset, offset + 32));
+    const flags = bytes[offset + 32]!;
+    offset += 33;
+    entries.push({ key: manifestKey(table, parts), parts, hash, available: (flags & 1) !== 0, listed: (flags & 2) !== 0 });
+  }
+  return entries;
+}
+
+/**
+ * A bucket's digest: the first 8 bytes of the SHA-256 of its listed entries (key, hash,
+ * availability), in key order. No listed entry: eight zero bytes, so empty buckets need no chunk.
+ */
+export async function bucketDigest(entries: Iterable<ManifestEntry>): Promise<Uint8Array> {
+  const listed = [...entries].filter((entry) => entry.listed).sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+  if (listed.length === 0) return new Uint8Array(BUCKET_DIGEST_BYTES);
+  const text = listed.map((entry) => `${entry.key}\u0000${entry.hash}\u0000${entry.available ? 1 : 0}\n`).join("");
+  const digest = await crypto.subtle.digest("SHA-256", encoder.encode(text));
+  return new Uint8Array(digest, 0, BUCKET_DIGEST_BYTES).slice();
+}
+
+/** Every bucket's digest laid end to end, all empty. */
+export function emptyBucketDigests(): Uint8Array {
+  return new Uint8Array(MANIFEST_BUCKETS * BUCKET_DIGEST_BYTES);
+}
+
+export function digestOfBucket(digests: Uint8Array, bucket: number): Uint8Array {
+  return digests.subarray(bucket * BUCKET_DIGEST_BYTES, (bucket + 1) * BUCKET_DIGEST_BYTES);
+}
+
+/** The root digest: SHA-256 hex of all bucket digests. */
+export async function rootDigest(digests: Uint8Array): Promise<string> {
+  return bytesHex(new Uint8Array(await crypto.subtle.digest("SHA-256", digests as Uint8Array<ArrayBuffer>)));
+}
+
+export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
+  if (a.byteLength !== b.byteLength) return false;
+  for (let i = 0; i < a.byteLength; i++) if (a[i] !== b[i]) return false;
+  return true;
+}
+
+/** Buckets whose digests differ between two arrays of bucket digests. */
+export function differingBuckets(a: Uint8Array, b: Uint8Array): number[] {
+  const differing: number[] = [];
+  for (let bucket = 0; bucket < MANIFEST_BUCKETS; bucket++) {
+    const start = bucket * BUCKET_DIGEST_BYTES;
+    for (let i = start; i < start + BUCKET_DIGEST_BYTES; i++) {
+      if (a[i] !== b[i]) {
+        differing.push(bucket);
+        break;
+      }
+    }
+  }
+  return differing;
+}
+
+/** Entries grouped by bucket, with every bucket's digest and the root: a table's manifest, or what a run saw of it. */
+export type ManifestDigests = { byBucket: Map<number, ManifestEntry[]>; buckets: Uint8Array; root: string };
+
+export async function digestEntries(entries: Iterable<ManifestEntry>): Promise<ManifestDigests> {
+  const byBucket = new Map<number, ManifestEntry[]>();
+  for (const entry of entries) {
+    const bucket = bucketOf(entry.key);
+    const list = byBucket.get(bucket);
+    if (list) list.push(entry);
+    else byBucket.set(bucket, [entry]);
+  }
+  const buckets = emptyBucketDigests();
+  for (const [bucket, list] of byBucket) buckets.set(await bucketDigest(list), bucket * BUCKET_DIGEST_BYTES);
+  return { byBucket, buckets, root: await rootDigest(buckets) };
+}
+
+function varint(value: number): Uint8Array {
+  const bytes: number[] = [];
+  while (value >= 0x80) {
+    bytes.push((value & 0x7f) | 0x80);
+    value >>>= 7;
+  }
+  bytes.push(value);
+  return Uint8Array.from(bytes);
+}
+
+function hexBytes(hex: string): Uint8Array {
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`manifest entry hash must be 64 lowercase hex digits, got ${JSON.stringify(hex.slice(0, 80))}`);
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
+}
+
+function bytesHex(bytes: Uint8Array): string {
+  let hex = "";
+  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
+  return hex;
+}

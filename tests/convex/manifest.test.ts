@@ -1,0 +1,117 @@
+/**
+ * The catalogue manifest on convex-test with transaction limits: a deployment upgraded from before
+ * it reads the tables once and builds the manifest by a self-continuing rebuild; the next run
+ * decides from the manifest, reading only the chunks of the buckets its changes fall in; a row
+ * edited by hand is named by `manifest:verify`, and the daily `check` rebuilds until they agree.
+ * Expected figures come from the raw 2026 recordings and the next-day change list.
+ */
+import { afterEach, describe, expect, it, vi } from "vitest";
+import { internal } from "../../convex/_generated/api";
+import { allRows, forgetManifest, runCounted, setupTest, withFakeOpenRouter } from "./setup";
+import { countRaw, GOLDEN_2026_PATHS, loadChangeManifest, loadRecording, type RawRecording } from "../support/recording";
+
+const base = loadRecording(GOLDEN_2026_PATHS.base);
+const nextHour = loadRecording(GOLDEN_2026_PATHS.nextHour);
+const nextDay = loadRecording(GOLDEN_2026_PATHS.nextDay);
+const raw = countRaw(base);
+const HOUR = 3_600_000;
+const DAY = 24 * HOUR;
+const T0 = Date.UTC(2026, 6, 24, 12);
+
+afterEach(() => {
+  vi.useRealTimers();
+  vi.restoreAllMocks();
+});
+
+describe("the catalogue manifest", () => {
+  it("is built after an upgrade, then decides alone: an unchanged hour from two roots, a day of changes from the chunks they touch", async () => {
+    const t = setupTest();
+    let recording: RawRecording = base;
+    await withFakeOpenRouter({ recording: () => recording }, async () => {
+      await runCounted(t, { snapshot_at: T0 });
+      // A deployment from before the manifest: the rows are there, the manifest is not.
+      await forgetManifest(t);
+
+      vi.useFakeTimers({ toFake: ["setTimeout"] });
+      recording = nextHour;
+      const upgrade = await runCounted(t, { snapshot_at: T0 + HOUR });
+      expect(upgrade.report).toMatchObject({ status: "ok", ok: true, mutations: 0 });
+      // It read the tables, as every run did before, and started the rebuild.
+      expect(upgrade.queries).toContain("or_models:loadStatePage");
+      expect(upgrade.queries).toContain("or_endpoints:loadStatePage");
+      expect(upgrade.calls).toContain("manifest:rebuild");
+      await t.finishAllScheduledFunctions(vi.runAllTimers, 100);
+      vi.useRealTimers();
+      const roots = await allRows(t, "manifest_roots");
+      expect(roots.map(({ table, entries, complete }) => ({ table, entries, complete })).sort((a, b) => a.table.localeCompare(b.table))).toEqual([
+        { table: "or_endpoints", entries: raw.endpoints, complete: true },
+        { table: "or_models", entries: raw.models, complete: true },
+      ]);
+      expect(await t.action(internal.manifest.verify, {})).toMatchObject({ ok: true, differences: [] });
+
+      // Unchanged: the roots alone.
+      const hour = await runCounted(t, { snapshot_at: T0 + 2 * HOUR });
+      expect(hour.report).toMatchObject({ status: "ok", ok: true, mutations: 0 });
+      expect(hour.queries.filter((name) => name.startsWith("or_") || name.startsWith("manifest:"))).toEqual(["manifest:roots"]);
+
+      // A day of changes: the bucket digests of each table, then only chunks where changes fall,
+      // at most one per changed row (the change list, counted from the raw recordings).
+      const changes = loadChangeManifest();
+      const changedModels = changes.models.insert.length + changes.models.update.length + changes.models.unavailable.length;
+      const changedEndpoints = changes.endpoints.insert.length + changes.endpoints.update.length + changes.endpoints.unavailable.length;
+      recording = nextDay;
+      const day = await runCounted(t, { snapshot_at: T0 + DAY });
+      expect(day.report).toMatchObject({ status: "ok", ok: true });
+      expect(day.report.models).toMatchObject({ insert: changes.models.insert.length, update: changes.models.update.length, unavailable: changes.models.unavailable.length });
+      expect(day.report.endpoints).toMatchObject({
+        insert: changes.endpoints.insert.length,
+        update: changes.endpoints.update.length,
+        unavailable: changes.endpoints.unavailable.length,
+      });
+      expect(day.queries.filter((name) => name.startsWith("or_"))).toEqual([]);
+      expect(day.queries.filter((name) => name === "manifest:bucketDigests")).toHaveLength(2);
+      // Chunks read: at least one, at most one per changed row, and far fewer than the manifest holds.
+      const chunksRead = day.returned["manifest:chunks"] ?? 0;
+      expect(chunksRead).toBeGreaterThan(0);
+      expect(chunksRead).toBeLessThanOrEqual(changedModels + changedEndpoints);
+      expect((await allRows(t, "manifest_chunks")).length).toBeGreaterThan(4 * chunksRead);
+      expect(await t.action(internal.manifest.verify, {})).toMatchObject({ ok: true, differences: [] });
+    });
+  });
+
+  it("names a row edited by hand, and the daily check rebuilds the manifest until they agree", async () => {
+    const t = setupTest();
+    await withFakeOpenRouter({ recording: base }, async () => {
+      await runCounted(t, { snapshot_at: T0 });
+    });
+    expect(await t.action(internal.manifest.verify, {})).toMatchObject({ ok: true });
+    const model = (await allRows(t, "or_models")).find((row) => row.unavailable_at === null && row.variants.length > 0);
+    const [endpoint] = await t.run(async (ctx) => ctx.db.query("or_endpoints").withIndex("by_model_permaslug_and_variant_and_endpoint_id").take(1));
+    await t.run(async (ctx) => {
+      await ctx.db.patch(model!._id, { content_hash: "f".repeat(64) });
+      await ctx.db.patch(endpoint!._id, { unavailable_at: T0, unavailable_reason: "edited by hand" });
+    });
+    const verdict = await t.action(internal.manifest.verify, {});
+    expect(verdict.ok).toBe(false);
+    expect(verdict.differences).toEqual(
+      expect.arrayContaining([
+        expect.stringContaining(`or_models: ${model!.slug} differs (row: hash ffffffffffff…, available, listed; manifest: hash ${model!.content_hash.slice(0, 12)}…`),
+        expect.stringContaining(`or_endpoints: ${JSON.stringify([endpoint!.model_permaslug, endpoint!.variant, endpoint!.endpoint_id])} differs (row: hash`),
+      ]),
+    );
+    // Per table: the entry, its bucket's digest, and the root.
+    expect(verdict.tables.map(({ table, differences }) => [table, differences])).toEqual([
+      ["or_models", 3],
+      ["or_endpoints", 3],
+    ]);
+
+    vi.useFakeTimers({ toFake: ["setTimeout"] });
+    expect(await t.action(internal.manifest.check, {})).toEqual({ ok: false, rebuilt: true });
+    // Until the rebuild is done, a run would read the tables.
+    expect((await allRows(t, "manifest_roots")).every((root) => !root.complete)).toBe(true);
+    await t.finishAllScheduledFunctions(vi.runAllTimers, 100);
+    vi.useRealTimers();
+    expect(await t.action(internal.manifest.verify, {})).toMatchObject({ ok: true, differences: [] });
+    expect(await t.action(internal.manifest.check, {})).toEqual({ ok: true, rebuilt: false });
+  });
+});

@@ -1,0 +1,90 @@
+/**
+ * The catalogue manifest's pure parts: the chunk encoding round-trips (unicode keys, long keys,
+ * every flag), a damaged chunk fails naming where, and the digests mean what the writer relies on:
+ * the same listed entries in any order give the same digest; a changed hash, a changed
+ * availability or a new listed entry changes it; unlisted entries do not count.
+ */
+import { describe, expect, it } from "vitest";
+import {
+  BUCKET_DIGEST_BYTES,
+  bucketDigest,
+  bucketOf,
+  decodeChunk,
+  differingBuckets,
+  digestEntries,
+  encodeChunk,
+  MANIFEST_BUCKETS,
+  manifestHash,
+  manifestKey,
+  type ManifestEntry,
+} from "../../src/manifest/catalogueManifest";
+import { sha256Hex } from "../../src/lib/canonicalJson";
+
+async function endpoint(permaslug: string, id: string, flags: { available?: boolean; listed?: boolean; content?: string } = {}): Promise<ManifestEntry> {
+  const parts = [permaslug, "standard", id, permaslug.replace(/-\d+$/, "")];
+  const available = flags.available ?? true;
+  return { key: manifestKey("or_endpoints", parts), parts, hash: await sha256Hex(flags.content ?? `${permaslug}/${id}`), available, listed: flags.listed ?? available };
+}
+
+describe("manifest chunks", () => {
+  it("round-trip every field, whatever the key holds", async () => {
+    const entries = [
+      await endpoint("openai/gpt-5-2026", "0d9c…"),
+      await endpoint("qwen/通义-千问", "é".repeat(300), { available: false, listed: false }),
+      await endpoint("x/y", "", { available: false, listed: true }),
+    ];
+    expect(decodeChunk("or_endpoints", encodeChunk(entries))).toEqual(entries);
+    const model: ManifestEntry = { key: "anthropic/claude-5", parts: ["anthropic/claude-5"], hash: await sha256Hex("m"), available: true, listed: true };
+    expect(decodeChunk("or_models", encodeChunk([model]))).toEqual([model]);
+    // An endpoint entry's key is endpointKey's: the JSON of its three key fields.
+    expect(entries[0]!.key).toBe(JSON.stringify(["openai/gpt-5-2026", "standard", "0d9c…"]));
+  });
+
+  it("a damaged chunk fails naming the byte, and a hash that is not SHA-256 hex is refused at encoding", async () => {
+    const bytes = encodeChunk([await endpoint("a/b", "1")]);
+    expect(() => decodeChunk("or_endpoints", bytes.subarray(0, bytes.byteLength - 5))).toThrow(/manifest chunk of or_endpoints: truncated at byte \d+ of \d+/);
+    const legacy = { ...(await endpoint("a/b", "1")), hash: "legacy" };
+    expect(() => encodeChunk([legacy])).toThrow(/64 lowercase hex digits, got "legacy"/);
+    // Rows written with another kind of hash read as all zeros: no run's fingerprint equals it.
+    expect(manifestHash("legacy")).toBe("0".repeat(64));
+    const real = await sha256Hex("x");
+    expect(manifestHash(real)).toBe(real);
+  });
+});
+
+describe("manifest digests", () => {
+  it("buckets spread keys over the whole range, the same way every time", () => {
+    const keys = Array.from({ length: 4000 }, (_, i) => `provider-${i % 37}/model-${i}`);
+    const buckets = keys.map(bucketOf);
+    expect(buckets.every((bucket) => Number.isInteger(bucket) && bucket >= 0 && bucket < MANIFEST_BUCKETS)).toBe(true);
+    expect(new Set(buckets).size).toBeGreaterThan(MANIFEST_BUCKETS * 0.9);
+    expect(keys.map(bucketOf)).toEqual(buckets);
+  });
+
+  it("a bucket's digest covers its listed entries, in any order, and nothing else", async () => {
+    const a = await endpoint("a/a", "1");
+    const b = await endpoint("b/b", "2");
+    const gone = await endpoint("c/c", "3", { available: false, listed: false });
+    const digest = await bucketDigest([a, b]);
+    expect(digest.byteLength).toBe(BUCKET_DIGEST_BYTES);
+    expect(await bucketDigest([b, a])).toEqual(digest);
+    expect(await bucketDigest([b, gone, a])).toEqual(digest);
+    expect(await bucketDigest([a, { ...b, hash: await sha256Hex("changed") }])).not.toEqual(digest);
+    expect(await bucketDigest([a, { ...b, available: false }])).not.toEqual(digest);
+    expect(await bucketDigest([a, b, { ...gone, listed: true }])).not.toEqual(digest);
+    expect(await bucketDigest([gone])).toEqual(new Uint8Array(BUCKET_DIGEST_BYTES));
+  });
+
+  it("the root tells an unchanged set from a changed one, and the buckets say which", async () => {
+    const entries = await Promise.all(Array.from({ length: 300 }, (_, i) => endpoint(`p${i % 11}/m${i}`, `id-${i}`)));
+    const stored = await digestEntries(entries);
+    expect((await digestEntries([...entries].reverse())).root).toBe(stored.root);
+    const changed = [...entries];
+    changed[17] = { ...changed[17]!, hash: await sha256Hex("new price") };
+    changed.splice(200, 1);
+    const seen = await digestEntries(changed);
+    expect(seen.root).not.toBe(stored.root);
+    const expected = [...new Set([bucketOf(entries[17]!.key), bucketOf(entries[200]!.key)])].sort((x, y) => x - y);
+    expect(differingBuckets(seen.buckets, stored.buckets)).toEqual(expected);
+  });
+});
