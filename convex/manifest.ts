@@ -12,24 +12,27 @@ import { v } from "convex/values";
 import { internal } from "./_generated/api";
 import { internalAction, internalMutation, internalQuery, type MutationCtx } from "./_generated/server";
 import {
+  BUCKETS_PER_SEGMENT,
   bucketDigest,
   bucketOf,
   decodeChunk,
-  differingBuckets,
+  differingDigests,
   digestEntries,
   digestOfBucket,
   emptyBucketDigests,
+  emptyManifestDigests,
   manifestKey,
-  rootDigest,
+  MANIFEST_SEGMENTS,
   sameBytes,
   type ManifestEntry,
   type ManifestTable,
 } from "../src/manifest/catalogueManifest";
-import { CHUNKS_PER_QUERY, findBucketDigests, findRoot, MANIFEST_TABLES, ManifestEdits, manifestEntryOfRow } from "./lib/manifestStore";
+import { arrayBuffer, CHUNKS_PER_QUERY, findRoot, findSegment, MANIFEST_TABLES, ManifestEdits, manifestEntryOfRow } from "./lib/manifestStore";
 
 const vTable = v.union(v.literal("or_models"), v.literal("or_endpoints"));
 const vRoot = v.object({
   digest: v.string(),
+  segments: v.bytes(),
   entries: v.number(),
   newest_as_of: v.union(v.number(), v.null()),
   complete: v.boolean(),
@@ -42,16 +45,31 @@ export const roots = internalQuery({
   returns: v.object({ or_models: v.union(vRoot, v.null()), or_endpoints: v.union(vRoot, v.null()) }),
   handler: async (ctx) => {
     const pick = (root: Awaited<ReturnType<typeof findRoot>>) =>
-      root && { digest: root.digest, entries: root.entries, newest_as_of: root.newest_as_of, complete: root.complete, rebuilding_since: root.rebuilding_since ?? null };
+      root && {
+        digest: root.digest,
+        segments: root.segments,
+        entries: root.entries,
+        newest_as_of: root.newest_as_of,
+        complete: root.complete,
+        rebuilding_since: root.rebuilding_since ?? null,
+      };
     return { or_models: pick(await findRoot(ctx, "or_models")), or_endpoints: pick(await findRoot(ctx, "or_endpoints")) };
   },
 });
 
-/** A table's bucket digests, read when its root digest differs from what a run saw. */
+/** The bucket digests of some segments of a table (absent segments have none: all their buckets are empty). */
 export const bucketDigests = internalQuery({
-  args: { table: vTable },
-  returns: v.union(v.bytes(), v.null()),
-  handler: async (ctx, { table }) => (await findBucketDigests(ctx, table))?.digests ?? null,
+  args: { table: vTable, segments: v.array(v.number()) },
+  returns: v.array(v.object({ segment: v.number(), digests: v.bytes() })),
+  handler: async (ctx, { table, segments }) => {
+    if (segments.length > MANIFEST_SEGMENTS) throw new Error(`manifest.bucketDigests: ${segments.length} segments; a table has ${MANIFEST_SEGMENTS}`);
+    const found = [];
+    for (const segment of segments) {
+      const doc = await findSegment(ctx, table, segment);
+      if (doc) found.push({ segment, digests: doc.digests });
+    }
+    return found;
+  },
 });
 
 /** The chunks of some buckets (absent buckets have none). */
@@ -81,8 +99,10 @@ export const startEmpty = internalMutation({
     for (const table of MANIFEST_TABLES) {
       if ((await ctx.db.query(table).first()) !== null || (await findRoot(ctx, table)) !== null) return false;
     }
-    const digest = await rootDigest(emptyBucketDigests());
-    for (const table of MANIFEST_TABLES) await ctx.db.insert("manifest_roots", { table, digest, entries: 0, newest_as_of: null, complete: true });
+    const empty = await emptyManifestDigests();
+    for (const table of MANIFEST_TABLES) {
+      await ctx.db.insert("manifest_roots", { table, digest: empty.root, segments: arrayBuffer(empty.segments), entries: 0, newest_as_of: null, complete: true });
+    }
     return true;
   },
 });
@@ -104,7 +124,10 @@ export const rebuild = internalMutation({
     for (const table of MANIFEST_TABLES) {
       const root = await findRoot(ctx, table);
       if (root) await ctx.db.patch(root._id, { complete: false, rebuilding_since: now });
-      else await ctx.db.insert("manifest_roots", { table, digest: await rootDigest(emptyBucketDigests()), entries: 0, newest_as_of: null, complete: false, rebuilding_since: now });
+      else {
+        const empty = await emptyManifestDigests();
+        await ctx.db.insert("manifest_roots", { table, digest: empty.root, segments: arrayBuffer(empty.segments), entries: 0, newest_as_of: null, complete: false, rebuilding_since: now });
+      }
     }
     await ctx.scheduler.runAfter(0, internal.manifest.rebuildPage, { table: "or_models", phase: "clear", cursor: null });
     console.log("manifest rebuild started");
@@ -125,9 +148,9 @@ export const rebuildPage = internalMutation({
         await ctx.scheduler.runAfter(0, internal.manifest.rebuildPage, { table, phase, cursor: null });
         return null;
       }
-      const digests = await findBucketDigests(ctx, table);
-      if (digests) await ctx.db.delete(digests._id);
-      await ctx.db.patch(root._id, { digest: await rootDigest(emptyBucketDigests()), entries: 0, newest_as_of: null });
+      for (const segment of await ctx.db.query("manifest_bucket_digests").withIndex("by_table_and_segment", (q) => q.eq("table", table)).collect()) await ctx.db.delete(segment._id);
+      const empty = await emptyManifestDigests();
+      await ctx.db.patch(root._id, { digest: empty.root, segments: arrayBuffer(empty.segments), entries: 0, newest_as_of: null });
       await ctx.scheduler.runAfter(0, internal.manifest.rebuildPage, { table, phase: "fill", cursor: null });
       return null;
     }
@@ -177,12 +200,16 @@ export const storedChunks = internalQuery({
   },
 });
 
-/** The stored bucket digests and root of a table, for `verify`. */
+/** The stored root of a table and all its bucket digests laid end to end, for `verify`. */
 export const storedDigests = internalQuery({
   args: { table: vTable },
   handler: async (ctx, { table }) => {
     const root = await findRoot(ctx, table);
-    return { root: root && { digest: root.digest, entries: root.entries, complete: root.complete }, buckets: (await findBucketDigests(ctx, table))?.digests ?? null };
+    const buckets = emptyBucketDigests();
+    for (const segment of await ctx.db.query("manifest_bucket_digests").withIndex("by_table_and_segment", (q) => q.eq("table", table)).collect()) {
+      buckets.set(new Uint8Array(segment.digests), segment.segment * BUCKETS_PER_SEGMENT * 8);
+    }
+    return { root: root && { digest: root.digest, segments: root.segments, entries: root.entries, complete: root.complete }, buckets: arrayBuffer(buckets) };
   },
 });
 
@@ -251,15 +278,21 @@ export const verify = internalAction({
         }
       }
       for (const key of stored.keys()) if (!expected.has(key)) differences.push(`${table}: ${key} has a manifest entry but no row`);
-      const { buckets, root } = await digestEntries(expected.values());
-      const saved: { root: { digest: string; entries: number; complete: boolean } | null; buckets: ArrayBuffer | null } = await ctx.runQuery(internal.manifest.storedDigests, { table });
-      const savedBuckets = saved.buckets ? new Uint8Array(saved.buckets) : emptyBucketDigests();
-      for (const bucket of differingBuckets(buckets, savedBuckets)) {
+      const { buckets, segments, root } = await digestEntries(expected.values());
+      const saved: { root: { digest: string; segments: ArrayBuffer; entries: number; complete: boolean } | null; buckets: ArrayBuffer } = await ctx.runQuery(
+        internal.manifest.storedDigests,
+        { table },
+      );
+      const savedBuckets = new Uint8Array(saved.buckets);
+      for (const bucket of differingDigests(buckets, savedBuckets)) {
         const chunkDigest = await bucketDigest(storedBuckets.get(bucket) ?? []);
         const agrees = sameBytes(chunkDigest, digestOfBucket(savedBuckets, bucket));
         differences.push(`${table}: bucket ${bucket}'s digest differs from its rows'${agrees ? "" : " and from its own chunk's"}`);
       }
-      if (saved.root && saved.root.digest !== root) differences.push(`${table}: root digest differs from its rows'`);
+      if (saved.root) {
+        for (const segment of differingDigests(segments, new Uint8Array(saved.root.segments))) differences.push(`${table}: segment ${segment}'s digest in the root differs from its rows'`);
+        if (saved.root.digest !== root) differences.push(`${table}: root digest differs from its rows'`);
+      }
       if (saved.root && saved.root.entries !== expected.size) differences.push(`${table}: root counts ${saved.root.entries} entries; the table has ${expected.size} rows`);
       if (!saved.root && expected.size > 0) differences.push(`${table}: no manifest root, and ${expected.size} rows`);
       tables.push({ table, rows: expected.size, entries: stored.size, complete: saved.root?.complete ?? false, differences: differences.length - before });

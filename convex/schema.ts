@@ -38,8 +38,8 @@ export default defineSchema({
     count: v.number(),
   }).index("by_table_and_bucket", ["table", "bucket"]),
 
-  /** One row per entity table: the digest of each of its manifest buckets, laid end to end. Read only when the root digest differs. Written with the chunks. */
-  manifest_bucket_digests: defineTable({ table: vManifestTable, digests: v.bytes() }).index("by_table", ["table"]),
+  /** One row per (entity table, segment of 32 buckets): those buckets' digests, laid end to end. Read only for segments whose digest in the root differs. Written with the chunks. */
+  manifest_bucket_digests: defineTable({ table: vManifestTable, segment: v.number(), digests: v.bytes() }).index("by_table_and_segment", ["table", "segment"]),
 
   /**
    * One row per entity table: the manifest's root digest, its size and the newest time any row
@@ -50,6 +50,8 @@ export default defineSchema({
   manifest_roots: defineTable({
     table: vManifestTable,
     digest: v.string(),
+    /** Each segment's digest (8 bytes each), laid end to end: the root digest is taken over these. */
+    segments: v.bytes(),
     /** Entries (rows) in the manifest. */
     entries: v.number(),
     newest_as_of: v.union(v.number(), v.null()),

@@ -4,9 +4,9 @@
  * Owns: the run's diff against the database, worked out in the action before anything is written.
  * It learns the stored state from the catalogue manifest, not from the entity tables: `init` reads
  * the two manifest roots; `write` takes each entity's fingerprint and keeps the result; `finish`
- * digests what the run saw bucket by bucket and, where a table's root digest differs, reads that
- * table's bucket digests and only the chunks of the buckets that differ. An unchanged hour so reads
- * two documents. Buckets that agree need no reading: what the run saw there is what is stored.
+ * digests what the run saw bucket by bucket and, where a table's root digest differs, reads the
+ * bucket digests of the segments whose digests (in the root) differ, and then only the chunks of
+ * the buckets that differ. An unchanged hour so reads two documents. Buckets that agree need no reading: what the run saw there is what is stored.
  * Then every kept result is decided with the shared `decide` (through the change tracker), and
  * inserts, updates, removals (each with its reason) and moves go out 100 to an
  * `entities.applyBatch` (fewer when rows are large), never one mutation per item. A stable entity
@@ -32,10 +32,11 @@ import { MAX_BATCH_BYTES, MAX_BATCH_ROWS } from "./entityRows";
 import { chunkByBudget } from "../../src/lib/chunkByBudget";
 import { contentFingerprint, sha256Hex } from "../../src/lib/canonicalJson";
 import {
+  BUCKETS_PER_SEGMENT,
   decodeChunk,
-  differingBuckets,
+  differingDigests,
   digestEntries,
-  emptyBucketDigests,
+  segmentBuckets,
   type ManifestDigests,
   type ManifestEntry,
   type ManifestTable,
@@ -81,7 +82,7 @@ export class ConvexState implements EntityState {
 }
 
 /** A manifest root as `manifest.roots` returns it. */
-type ManifestRoot = { digest: string; entries: number; newest_as_of: number | null; complete: boolean; rebuilding_since: number | null };
+type ManifestRoot = { digest: string; segments: ArrayBuffer; entries: number; newest_as_of: number | null; complete: boolean; rebuilding_since: number | null };
 
 /** A rebuild that started this long ago and has not finished is presumed stuck, and started again. */
 const REBUILD_STUCK_MS = 3_600_000;
@@ -263,10 +264,16 @@ export class ConvexWriter implements OutputHandler {
    */
   private async loadDiffering(table: ManifestTable, run: ManifestDigests) {
     const loaded = new Set<number>();
-    if (run.root !== this.roots[table]!.digest) {
-      const stored = await this.ctx.runQuery(internal.manifest.bucketDigests, { table });
-      this.manifestReads++;
-      const differing = differingBuckets(run.buckets, stored ? new Uint8Array(stored) : emptyBucketDigests());
+    const root = this.roots[table]!;
+    if (run.root !== root.digest) {
+      const segments = differingDigests(run.segments, new Uint8Array(root.segments));
+      const stored = new Map((await this.ctx.runQuery(internal.manifest.bucketDigests, { table, segments })).map((found) => [found.segment, new Uint8Array(found.digests)]));
+      this.manifestReads += stored.size;
+      const differing: number[] = [];
+      for (const segment of segments) {
+        const storedBuckets = stored.get(segment) ?? new Uint8Array(BUCKETS_PER_SEGMENT * 8);
+        for (const position of differingDigests(segmentBuckets(run.buckets, segment), storedBuckets)) differing.push(segment * BUCKETS_PER_SEGMENT + position);
+      }
       for (let start = 0; start < differing.length; start += CHUNKS_PER_QUERY) {
         const buckets = differing.slice(start, start + CHUNKS_PER_QUERY);
         const chunks = await this.ctx.runQuery(internal.manifest.chunks, { table, buckets });

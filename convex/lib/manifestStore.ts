@@ -1,11 +1,12 @@
 /**
  * The manifest store's `(ctx, args)` helpers: keeps `manifest_chunks`, `manifest_bucket_digests`
- * and `manifest_roots` in step with the entity rows, in the same transaction as the rows.
+ * (one row per segment of 32 buckets) and `manifest_roots` in step with the entity rows, in the
+ * same transaction as the rows.
  *
  * Owns: the invariant that the manifest says what the entity tables say. Every mutation that
  * writes `or_models` or `or_endpoints` collects the rows it wrote in one `ManifestEdits` and
- * commits it before it returns: each touched chunk is read and written once, its bucket's digest
- * recomputed, and the table's root digest and newest timestamp updated. A table whose root is not
+ * commits it before it returns: each touched chunk and segment is read and written once, their
+ * digests recomputed, and the table's root (segment digests, root digest, newest timestamp) updated. A table whose root is not
  * `complete` (never built, or being rebuilt) is still maintained, but writers do not trust it: they
  * read the entity tables instead. The rebuild (`convex/manifest.ts`) starts over from the rows.
  */
@@ -13,14 +14,17 @@ import type { Doc } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import {
   BUCKET_DIGEST_BYTES,
+  BUCKETS_PER_SEGMENT,
   bucketDigest,
   bucketOf,
   decodeChunk,
-  emptyBucketDigests,
+  emptyManifestDigests,
   encodeChunk,
   manifestHash,
   manifestKey,
   rootDigest,
+  segmentDigest,
+  segmentOf,
   type ManifestEntry,
   type ManifestTable,
 } from "../../src/manifest/catalogueManifest";
@@ -88,48 +92,58 @@ export function findRoot(ctx: QueryCtx, table: ManifestTable) {
   return ctx.db.query("manifest_roots").withIndex("by_table", (q) => q.eq("table", table)).unique();
 }
 
-export function findBucketDigests(ctx: QueryCtx, table: ManifestTable) {
-  return ctx.db.query("manifest_bucket_digests").withIndex("by_table", (q) => q.eq("table", table)).unique();
+export function findSegment(ctx: QueryCtx, table: ManifestTable, segment: number) {
+  return ctx.db.query("manifest_bucket_digests").withIndex("by_table_and_segment", (q) => q.eq("table", table).eq("segment", segment)).unique();
 }
 
 export function findChunk(ctx: QueryCtx, table: ManifestTable, bucket: number) {
   return ctx.db.query("manifest_chunks").withIndex("by_table_and_bucket", (q) => q.eq("table", table).eq("bucket", bucket)).unique();
 }
 
-/** Sets entries (by key) in their chunks, and the digests and root over them. */
+/** Sets entries (by key) in their chunks, and the digests of their buckets and segments and the root over them. */
 async function applyEntries(ctx: MutationCtx, table: ManifestTable, entries: ManifestEntry[], newestAsOf: number | null): Promise<void> {
   const root = await findRoot(ctx, table);
-  const digestsDoc = await findBucketDigests(ctx, table);
-  const digests = digestsDoc ? new Uint8Array(digestsDoc.digests) : emptyBucketDigests();
+  const segments = root ? new Uint8Array(root.segments) : (await emptyManifestDigests()).segments;
   const byBucket = new Map<number, ManifestEntry[]>();
   for (const entry of entries) {
     const bucket = bucketOf(entry.key);
     byBucket.set(bucket, [...(byBucket.get(bucket) ?? []), entry]);
   }
+  const bySegment = new Map<number, number[]>();
+  for (const bucket of byBucket.keys()) bySegment.set(segmentOf(bucket), [...(bySegment.get(segmentOf(bucket)) ?? []), bucket]);
   let added = 0;
-  for (const [bucket, updates] of byBucket) {
-    const chunk = await findChunk(ctx, table, bucket);
-    const current = new Map((chunk ? decodeChunk(table, new Uint8Array(chunk.entries)) : []).map((entry) => [entry.key, entry]));
-    const before = current.size;
-    for (const entry of updates) current.set(entry.key, entry);
-    added += current.size - before;
-    const next = [...current.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
-    const bytes = encodeChunk(next).buffer as ArrayBuffer;
-    if (chunk) await ctx.db.replace(chunk._id, { table, bucket, entries: bytes, count: next.length });
-    else await ctx.db.insert("manifest_chunks", { table, bucket, entries: bytes, count: next.length });
-    digests.set(await bucketDigest(next), bucket * BUCKET_DIGEST_BYTES);
+  for (const [segment, buckets] of bySegment) {
+    const segmentDoc = await findSegment(ctx, table, segment);
+    const digests = segmentDoc ? new Uint8Array(segmentDoc.digests) : new Uint8Array(BUCKETS_PER_SEGMENT * BUCKET_DIGEST_BYTES);
+    for (const bucket of buckets) {
+      const chunk = await findChunk(ctx, table, bucket);
+      const current = new Map((chunk ? decodeChunk(table, new Uint8Array(chunk.entries)) : []).map((entry) => [entry.key, entry]));
+      const before = current.size;
+      for (const entry of byBucket.get(bucket)!) current.set(entry.key, entry);
+      added += current.size - before;
+      const next = [...current.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
+      const bytes = arrayBuffer(encodeChunk(next));
+      if (chunk) await ctx.db.replace(chunk._id, { table, bucket, entries: bytes, count: next.length });
+      else await ctx.db.insert("manifest_chunks", { table, bucket, entries: bytes, count: next.length });
+      digests.set(await bucketDigest(next), (bucket % BUCKETS_PER_SEGMENT) * BUCKET_DIGEST_BYTES);
+    }
+    if (segmentDoc) await ctx.db.replace(segmentDoc._id, { table, segment, digests: arrayBuffer(digests) });
+    else await ctx.db.insert("manifest_bucket_digests", { table, segment, digests: arrayBuffer(digests) });
+    segments.set(await segmentDigest(digests), segment * BUCKET_DIGEST_BYTES);
   }
-  const digestBytes = digests.buffer.slice(digests.byteOffset, digests.byteOffset + digests.byteLength) as ArrayBuffer;
-  if (digestsDoc) await ctx.db.replace(digestsDoc._id, { table, digests: digestBytes });
-  else await ctx.db.insert("manifest_bucket_digests", { table, digests: digestBytes });
   const next = {
     table,
-    digest: await rootDigest(digests),
+    digest: await rootDigest(segments),
+    segments: arrayBuffer(segments),
     entries: (root?.entries ?? 0) + added,
     newest_as_of: maxOrNull(root?.newest_as_of ?? null, newestAsOf),
   };
   if (root) await ctx.db.patch(root._id, next);
   else await ctx.db.insert("manifest_roots", { ...next, complete: false });
+}
+
+export function arrayBuffer(bytes: Uint8Array): ArrayBuffer {
+  return bytes.buffer.slice(bytes.byteOffset, bytes.byteOffset + bytes.byteLength) as ArrayBuffer;
 }
 
 function maxOrNull(a: number | null, b: number | null): number | null {

@@ -12,14 +12,23 @@
  * models listed with no endpoint now). Rows marked unavailable because they vanished are in the
  * chunks (a returning row must be recognised) but not in the digests, since no run sees them. So
  * a run whose own entries give the same digest as the stored manifest has nothing to insert,
- * update or remove in that bucket; when all buckets agree, the root digest agrees, and the run
- * knows it is unchanged from one document.
+ * update or remove in that bucket. Bucket digests are grouped in segments of 32, each segment's
+ * digest kept in the root, and the root digest is taken over the segment digests: when all
+ * buckets agree, the root agrees, and the run knows it is unchanged from one document; when not,
+ * the segment digests say which segments, and those which buckets, to read.
  */
 
 /** Buckets per table: chunks of a few entries at today's catalogue, tens at fifty times it. */
 export const MANIFEST_BUCKETS = 1024;
-/** Bytes of a bucket's digest: 64 bits, far past any collision a catalogue could meet. */
+/** Bytes of a bucket's (and a segment's) digest: 64 bits, far past any collision a catalogue could meet. */
 export const BUCKET_DIGEST_BYTES = 8;
+/**
+ * Bucket digests are stored in segments of this many, each with a digest of its own in the root:
+ * a change reads and writes the root, its segment (256 bytes) and its chunk, never all 1,024
+ * digests.
+ */
+export const BUCKETS_PER_SEGMENT = 32;
+export const MANIFEST_SEGMENTS = MANIFEST_BUCKETS / BUCKETS_PER_SEGMENT;
 
 export type ManifestTable = "or_models" | "or_endpoints";
 
@@ -147,9 +156,32 @@ export function digestOfBucket(digests: Uint8Array, bucket: number): Uint8Array 
   return digests.subarray(bucket * BUCKET_DIGEST_BYTES, (bucket + 1) * BUCKET_DIGEST_BYTES);
 }
 
-/** The root digest: SHA-256 hex of all bucket digests. */
-export async function rootDigest(digests: Uint8Array): Promise<string> {
-  return bytesHex(new Uint8Array(await crypto.subtle.digest("SHA-256", digests as Uint8Array<ArrayBuffer>)));
+export function segmentOf(bucket: number): number {
+  return Math.floor(bucket / BUCKETS_PER_SEGMENT);
+}
+
+/** One segment's bucket digests (256 bytes), a view into all of them. */
+export function segmentBuckets(digests: Uint8Array, segment: number): Uint8Array {
+  const size = BUCKETS_PER_SEGMENT * BUCKET_DIGEST_BYTES;
+  return digests.subarray(segment * size, (segment + 1) * size);
+}
+
+/** A segment's digest: the first 8 bytes of the SHA-256 of its 32 bucket digests. */
+export async function segmentDigest(bucketDigests: Uint8Array): Promise<Uint8Array> {
+  const digest = await crypto.subtle.digest("SHA-256", bucketDigests.slice() as Uint8Array<ArrayBuffer>);
+  return new Uint8Array(digest, 0, BUCKET_DIGEST_BYTES).slice();
+}
+
+/** Every segment's digest, laid end to end. */
+export async function segmentDigests(digests: Uint8Array): Promise<Uint8Array> {
+  const segments = new Uint8Array(MANIFEST_SEGMENTS * BUCKET_DIGEST_BYTES);
+  for (let segment = 0; segment < MANIFEST_SEGMENTS; segment++) segments.set(await segmentDigest(segmentBuckets(digests, segment)), segment * BUCKET_DIGEST_BYTES);
+  return segments;
+}
+
+/** The root digest: SHA-256 hex of all segment digests. */
+export async function rootDigest(segments: Uint8Array): Promise<string> {
+  return bytesHex(new Uint8Array(await crypto.subtle.digest("SHA-256", segments as Uint8Array<ArrayBuffer>)));
 }
 
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -158,14 +190,20 @@ export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
   return true;
 }
 
-/** Buckets whose digests differ between two arrays of bucket digests. */
-export function differingBuckets(a: Uint8Array, b: Uint8Array): number[] {
+/** The segment digests and root of a table with no listed row. */
+export async function emptyManifestDigests(): Promise<{ segments: Uint8Array; root: string }> {
+  const segments = await segmentDigests(emptyBucketDigests());
+  return { segments, root: await rootDigest(segments) };
+}
+
+/** Positions (buckets, or segments) whose 8-byte digests differ between two arrays of digests of the same length. */
+export function differingDigests(a: Uint8Array, b: Uint8Array): number[] {
   const differing: number[] = [];
-  for (let bucket = 0; bucket < MANIFEST_BUCKETS; bucket++) {
-    const start = bucket * BUCKET_DIGEST_BYTES;
+  for (let position = 0; position * BUCKET_DIGEST_BYTES < a.byteLength; position++) {
+    const start = position * BUCKET_DIGEST_BYTES;
     for (let i = start; i < start + BUCKET_DIGEST_BYTES; i++) {
       if (a[i] !== b[i]) {
-        differing.push(bucket);
+        differing.push(position);
         break;
       }
     }
@@ -173,8 +211,8 @@ export function differingBuckets(a: Uint8Array, b: Uint8Array): number[] {
   return differing;
 }
 
-/** Entries grouped by bucket, with every bucket's digest and the root: a table's manifest, or what a run saw of it. */
-export type ManifestDigests = { byBucket: Map<number, ManifestEntry[]>; buckets: Uint8Array; root: string };
+/** Entries grouped by bucket, with every bucket's and segment's digest and the root: a table's manifest, or what a run saw of it. */
+export type ManifestDigests = { byBucket: Map<number, ManifestEntry[]>; buckets: Uint8Array; segments: Uint8Array; root: string };
 
 export async function digestEntries(entries: Iterable<ManifestEntry>): Promise<ManifestDigests> {
   const byBucket = new Map<number, ManifestEntry[]>();
@@ -186,7 +224,8 @@ export async function digestEntries(entries: Iterable<ManifestEntry>): Promise<M
   }
   const buckets = emptyBucketDigests();
   for (const [bucket, list] of byBucket) buckets.set(await bucketDigest(list), bucket * BUCKET_DIGEST_BYTES);
-  return { byBucket, buckets, root: await rootDigest(buckets) };
+  const segments = await segmentDigests(buckets);
+  return { byBucket, buckets, segments, root: await rootDigest(segments) };
 }
 
 function varint(value: number): Uint8Array {

@@ -99,10 +99,10 @@ describe("the catalogue manifest", () => {
         expect.stringContaining(`or_endpoints: ${JSON.stringify([endpoint!.model_permaslug, endpoint!.variant, endpoint!.endpoint_id])} differs (row: hash`),
       ]),
     );
-    // Per table: the entry, its bucket's digest, and the root.
+    // Per table: the entry, its bucket's digest, its segment's digest, and the root.
     expect(verdict.tables.map(({ table, differences }) => [table, differences])).toEqual([
-      ["or_models", 3],
-      ["or_endpoints", 3],
+      ["or_models", 4],
+      ["or_endpoints", 4],
     ]);
 
     vi.useFakeTimers({ toFake: ["setTimeout"] });

@@ -10,12 +10,14 @@ import {
   bucketDigest,
   bucketOf,
   decodeChunk,
-  differingBuckets,
+  differingDigests,
   digestEntries,
   encodeChunk,
   MANIFEST_BUCKETS,
   manifestHash,
   manifestKey,
+  MANIFEST_SEGMENTS,
+  segmentOf,
   type ManifestEntry,
 } from "../../src/manifest/catalogueManifest";
 import { sha256Hex } from "../../src/lib/canonicalJson";
@@ -85,6 +87,9 @@ describe("manifest digests", () => {
     const seen = await digestEntries(changed);
     expect(seen.root).not.toBe(stored.root);
     const expected = [...new Set([bucketOf(entries[17]!.key), bucketOf(entries[200]!.key)])].sort((x, y) => x - y);
-    expect(differingBuckets(seen.buckets, stored.buckets)).toEqual(expected);
+    expect(differingDigests(seen.buckets, stored.buckets)).toEqual(expected);
+    // The segments in the root point at the same buckets: only theirs differ.
+    expect(differingDigests(seen.segments, stored.segments)).toEqual([...new Set(expected.map(segmentOf))]);
+    expect(seen.segments.byteLength).toBe(MANIFEST_SEGMENTS * BUCKET_DIGEST_BYTES);
   });
 });
