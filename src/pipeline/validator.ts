@@ -47,6 +47,17 @@ function itemKeyOf(raw: unknown, source: string): string | null {
   return null;
 }
 
+/**
+ * Stands in for an item of a streamed body that was longer than the per-entry cap and so never
+ * read: `validate` reports it as `too_large`, with no key (its slug was not read), in its place.
+ */
+export class OversizedItem {
+  constructor(
+    readonly characters: number,
+    readonly cap: number,
+  ) {}
+}
+
 export type Validator = ReturnType<typeof createValidator>;
 
 /** A valid item, with its position in the response and the raw item it came from. */
@@ -72,6 +83,18 @@ export function createValidator() {
       checked[at.source] = (checked[at.source] ?? 0) + items.length;
       for (let index = 0; index < items.length; index++) {
         const raw = items[index];
+        if (raw instanceof OversizedItem) {
+          collected.push({
+            source: at.source,
+            params: at.params,
+            index,
+            item_key: null,
+            kind: "too_large",
+            summary: `entry of ${raw.characters} characters exceeds the ${raw.cap}-character cap for one entry; skipped unread`,
+            sha256: await sha256Hex(`oversized ${at.source} ${index} ${raw.characters}`),
+          });
+          continue;
+        }
         const parsed = schema.safeParse(raw);
         if (parsed.success) {
           valid.push({ value: parsed.data, index, raw });

@@ -2,10 +2,11 @@
  * The archival decorator: every body the inner transport actually received is handed to
  * `archive` before anyone parses it, and so is every 404 (as an empty body with `status: 404`):
  * on an endpoint list a 404 means "no endpoints now", which a replay must see again. Any other
- * failed request archives nothing. Leaving the decorator off is how tests and dry runs turn
- * archival off.
+ * failed request archives nothing. A streamed body (the models list) is archived when it has been
+ * read to its end. Leaving the decorator off is how tests and dry runs turn archival off.
  */
-import { TransportError, type RawResponse, type Transport } from "./transport";
+import type { SourceRequest } from "./requestKey";
+import { TransportError, type RawResponse, type StreamedResponse, type Transport } from "./transport";
 
 export function withArchival(inner: Transport, archive: (response: RawResponse) => Promise<void>): Transport {
   return {
@@ -22,5 +23,66 @@ export function withArchival(inner: Transport, archive: (response: RawResponse) 
       // Parsing needs only the text: let the received bytes go now.
       return { key: response.key, request: response.request, body: response.body };
     },
+    ...(inner.stream ? { stream: (request) => archivedStream(inner, request, archive) } : {}),
   };
+}
+
+/**
+ * A streamed body, archived once it has been read to its end: its chunks are kept as they pass
+ * (bytes, never text) and handed over whole. A reader that stops early (the body is not what it
+ * should be) does not stop the archive: the rest is read and kept too, so a replay meets the same
+ * body. A stream that fails (the connection dropped) archives nothing.
+ */
+async function archivedStream(inner: Transport, request: SourceRequest, archive: (response: RawResponse) => Promise<void>): Promise<StreamedResponse> {
+  let response: StreamedResponse;
+  try {
+    response = await inner.stream!(request);
+  } catch (error) {
+    if (error instanceof TransportError && error.status === 404) await archive({ key: error.key, request, body: "", status: 404 });
+    throw error;
+  }
+  const { key } = response;
+  const source = response.chunks[Symbol.asyncIterator]();
+  async function* teed(): AsyncIterable<Uint8Array> {
+    const kept: Uint8Array[] = [];
+    let state: "reading" | "read" | "failed" = "reading";
+    const next = async () => {
+      try {
+        return await source.next();
+      } catch (error) {
+        state = "failed";
+        throw error;
+      }
+    };
+    try {
+      for (let chunk = await next(); !chunk.done; chunk = await next()) {
+        kept.push(chunk.value);
+        yield chunk.value;
+      }
+      state = "read";
+    } finally {
+      // Stopped early by the reader: read the rest for the archive (a failure then archives nothing).
+      if (state === "reading") {
+        try {
+          for (let chunk = await next(); !chunk.done; chunk = await next()) kept.push(chunk.value);
+          state = "read";
+        } catch {
+          // The reader's own error is the one that counts.
+        }
+      }
+      const bytes = joined(kept.splice(0));
+      if (state === "read") await archive({ key, request, body: "", bytes });
+    }
+  }
+  return { key, request, chunks: teed() };
+}
+
+function joined(chunks: Uint8Array[]): Uint8Array {
+  const bytes = new Uint8Array(chunks.reduce((size, chunk) => size + chunk.byteLength, 0));
+  let offset = 0;
+  for (const chunk of chunks) {
+    bytes.set(chunk, offset);
+    offset += chunk.byteLength;
+  }
+  return bytes;
 }

@@ -1,7 +1,9 @@
 /**
  * Catalogue sources over a transport: raw bodies in, validated entities out.
  *
- * Owns: `models()` and `endpoints()`, over the paths of one upstream family (`v1` by default). A
+ * Owns: `models()` and `endpoints()`, over the paths of one upstream family (`v1` by default). The
+ * models list is read as a stream where the transport offers one, entry by entry, each parsed and
+ * pruned as it arrives; endpoint lists (a few KB each) are read whole. A
  * body that is not `{ data: [...] }` is a failed request (`SourceError`); a bad item inside a good
  * body is a validation issue and the rest goes on; a primary key repeated within one response is
  * reported and the first record wins. A 404 on an endpoint list means "this variant has no
@@ -10,11 +12,12 @@
  * ledger's input) before validation. Web-standard only: Convex imports this file.
  * `createSources` (Node and tests) builds the same object from a config.
  */
-import type { Validator } from "../pipeline/validator";
+import { OversizedItem, type Validator } from "../pipeline/validator";
+import { createDataArraySplitter, DataArrayError } from "./dataArraySplitter";
 import { EndpointRecordSchema, ModelEntrySchema, toEndpoint, type OrEndpoint, type OrModelEntry, type VariantRequest } from "../openrouter/schemas";
 import { DEFAULT_UPSTREAM_PATHS, pathFamily, type SourceRequest, type UpstreamPaths } from "./requestKey";
 import type { FieldCensus } from "../drift/fieldCensus";
-import { TransportError, type Transport } from "./transport";
+import { TransportError, type StreamedResponse, type Transport } from "./transport";
 import { canonicalJson, encodedEntity } from "../lib/canonicalJson";
 import { MAX_ENTITY_BYTES } from "../openrouter/convexSafe";
 
@@ -22,6 +25,16 @@ import { MAX_ENTITY_BYTES } from "../openrouter/convexSafe";
 export class SourceError extends TransportError {}
 
 const PREVIEW_CHARS = 80;
+
+/**
+ * The per-entry cap of the streamed models list: an entry is about 5 KB today, and pruned to far
+ * less; one of 4 Mi characters would be a thousand times that. The body as a whole is capped by
+ * the transport (`maxStreamedBodyBytes`).
+ */
+export const MAX_ENTRY_CHARS = 4 * 1024 * 1024;
+
+/** Reads of a streamed body that fails part way (each read's request is itself retried by the transport). */
+const STREAM_ATTEMPTS = 3;
 
 /**
  * Each models-list entry embeds a full copy of one endpoint record (provider info, data policy,
@@ -102,6 +115,59 @@ export function sourcesOver(transport: Transport, validator: Validator, options:
     return parseDataArray(key, body, reviver);
   }
 
+  /**
+   * The `data` items of a body read as a stream, each parsed (and pruned by `reviver`) as soon as
+   * its text is whole: neither the body's text nor its whole parse ever exists. An item longer than
+   * `MAX_ENTRY_CHARS` is never read: an `OversizedItem` stands in its place.
+   */
+  async function streamData(request: SourceRequest, reviver?: (this: unknown, key: string, value: unknown) => unknown): Promise<unknown[]> {
+    if (!transport.stream) return fetchData(request, reviver);
+    // A body cut short while it streams is read again from the start, as a body read whole would
+    // be retried; the request itself was retried by the transport already.
+    for (let attempt = 1; ; attempt++) {
+      const response = await transport.stream(request);
+      try {
+        return await parseStreamed(response, reviver);
+      } catch (error) {
+        if (!(error instanceof TransportError) || error instanceof SourceError || attempt >= STREAM_ATTEMPTS) throw error;
+      }
+    }
+  }
+
+  async function parseStreamed({ key, chunks }: StreamedResponse, reviver?: (this: unknown, key: string, value: unknown) => unknown): Promise<unknown[]> {
+    const items: unknown[] = [];
+    const splitter = createDataArraySplitter({
+      maxElementChars: MAX_ENTRY_CHARS,
+      onElement: (text, index) => {
+        try {
+          items.push(JSON.parse(text, reviver));
+        } catch {
+          throw new SourceError(key, `item ${index} of data is not JSON (${text.length} characters, starts ${JSON.stringify(text.slice(0, PREVIEW_CHARS))})`);
+        }
+      },
+      onOversized: (_index, characters) => items.push(new OversizedItem(characters, MAX_ENTRY_CHARS)),
+    });
+    const decoder = new TextDecoder();
+    let received = 0;
+    let start = "";
+    try {
+      for await (const chunk of chunks) {
+        const text = decoder.decode(chunk, { stream: true });
+        if (start.length < PREVIEW_CHARS) start += text.slice(0, PREVIEW_CHARS - start.length);
+        received += chunk.byteLength;
+        splitter.push(text);
+      }
+      splitter.push(decoder.decode());
+      splitter.end();
+    } catch (error) {
+      if (!(error instanceof DataArrayError)) throw error;
+      // The same words as a body read whole, where they apply.
+      const notJson = received > 0 && !/^\s*\{/.test(start);
+      throw new SourceError(key, notJson ? `body is not JSON (${received} bytes read, starts ${JSON.stringify(start.replace(/\s+/g, " "))})` : error.message);
+    }
+    return items;
+  }
+
   return {
     transport: transport.name,
     validator,
@@ -110,8 +176,8 @@ export function sourcesOver(transport: Transport, validator: Validator, options:
     async models() {
       const request = { path: paths.models, params: {} };
       const at = { source: "models", params: {} };
-      const items = await fetchData(request, pruneEmbeddedEndpoint);
-      if (census) for (const item of items) census.record("model", item);
+      const items = await streamData(request, pruneEmbeddedEndpoint);
+      if (census) for (const item of items) if (!(item instanceof OversizedItem)) census.record("model", item);
       const entries = await validator.validate(ModelEntrySchema, items, at);
       // A slug repeats once per variant; the same (slug, variant) twice is a duplicate key. An
       // entry with no endpoint now names no variant: a retired model keeps one such entry per

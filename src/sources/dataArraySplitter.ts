@@ -1,13 +1,13 @@
 /**
  * The elements of a `{ "data": [ … ] }` body, one at a time, as its text arrives in chunks: the
- * first step of parsing the models list as a stream (issue 12), so that neither the whole body
- * string nor its whole parse need to exist at once. Not wired into the sources yet.
+ * models list is parsed this way (`catalogueSources`), so that neither the whole body string nor
+ * its whole parse need to exist at once.
  *
  * Owns: finding, in text that arrives in arbitrary chunks, the JSON text of each element of the
  * root object's `data` array, and nothing else: each element is handed over whole to `onElement`
  * (to be parsed, pruned and validated there), other root keys are skipped, and a body that is not
- * a JSON object with a `data` array, or an element longer than `maxElementChars`, is an error that
- * says which. It tracks strings, escapes and nesting only; `JSON.parse` of each element checks the
+ * a JSON object with a `data` array is an error that says which. An element longer than
+ * `maxElementChars` is skipped and reported (`onOversized`), or, without that, an error. It tracks strings, escapes and nesting only; `JSON.parse` of each element checks the
  * rest. Web-standard only: Convex may import it.
  */
 
@@ -30,7 +30,12 @@ const isSpace = (c: string) => c === " " || c === "\n" || c === "\r" || c === "\
  * const split = createDataArraySplitter({ maxElementChars: 1 << 20, onElement: (text) => items.push(JSON.parse(text)) });
  * split.push('{"data":[{"a":1},'); split.push('{"b":"]"}]}'); split.end(); // items: [{a:1},{b:"]"}]
  */
-export function createDataArraySplitter(options: { maxElementChars: number; onElement: (text: string, index: number) => void }): DataArraySplitter {
+export function createDataArraySplitter(options: {
+  maxElementChars: number;
+  onElement: (text: string, index: number) => void;
+  /** Given, an element over the cap is skipped (its text let go as it arrives) and reported here; else it fails the body. */
+  onOversized?: (index: number, chars: number) => void;
+}): DataArraySplitter {
   let phase: Phase = "before-root";
   /** Nesting inside the root object: 1 at its own level, 2 directly inside `data`. */
   let depth = 0;
@@ -52,19 +57,31 @@ export function createDataArraySplitter(options: { maxElementChars: number; onEl
     throw new DataArrayError(`${message} (at character ${position})`);
   };
 
+  /** The element being collected is over the cap: counted, not kept. */
+  let oversized = false;
+
   function keep(piece: string) {
-    pieces.push(piece);
     pieceChars += piece.length;
-    if (pieceChars > options.maxElementChars) fail(`element ${count} of data is longer than ${options.maxElementChars} characters`);
+    if (oversized) return;
+    pieces.push(piece);
+    if (pieceChars > options.maxElementChars) {
+      if (!options.onOversized) fail(`element ${count} of data is longer than ${options.maxElementChars} characters`);
+      oversized = true;
+      pieces = [];
+    }
   }
 
   function finish(lastPiece: string) {
     keep(lastPiece);
     const text = pieces.join("");
+    const chars = pieceChars;
+    const skipped = oversized;
     pieces = [];
     pieceChars = 0;
+    oversized = false;
     kind = null;
-    options.onElement(text, count++);
+    if (skipped) options.onOversized!(count++, chars);
+    else options.onElement(text, count++);
   }
 
   function push(chunk: string) {

@@ -4,9 +4,11 @@
  *
  * Owns: per-request timeout (AbortSignal), retry with exponential backoff and jitter on network
  * errors, 408, 429 and 5xx, `Retry-After` up to a cap, and a maximum number of attempts. Every
- * attempt is reported through `onAttempt`, so a run can record it. Web-standard only.
+ * attempt is reported through `onAttempt`, so a run can record it. `get` reads a body whole (under
+ * `maxBodyBytes`); `stream` hands it over as it arrives (under `maxStreamedBodyBytes`), for the
+ * models list. Web-standard only.
  */
-import { requestKey } from "./requestKey";
+import { requestKey, type SourceRequest } from "./requestKey";
 import { TransportError, type Transport } from "./transport";
 
 export const DEFAULT_BASE_URL = "https://openrouter.ai";
@@ -21,8 +23,13 @@ export type RetryConfig = {
   maxDelayMs: number;
   /** A server's Retry-After is honoured up to this many ms. */
   retryAfterCapMs: number;
-  /** Bodies larger than this are refused: a Convex action has 64 MiB in all. */
+  /** Bodies read whole (endpoint lists) larger than this are refused: a Convex action has 64 MiB in all. */
   maxBodyBytes: number;
+  /**
+   * Bodies read as a stream (the models list, parsed entry by entry, never held whole) larger than
+   * this are refused: a sane total, far above any real catalogue (about 2.5 MB today).
+   */
+  maxStreamedBodyBytes: number;
 };
 
 export const DEFAULT_RETRY: RetryConfig = {
@@ -32,6 +39,7 @@ export const DEFAULT_RETRY: RetryConfig = {
   maxDelayMs: 8_000,
   retryAfterCapMs: 30_000,
   maxBodyBytes: 16 * 1024 * 1024,
+  maxStreamedBodyBytes: 512 * 1024 * 1024,
 };
 
 export type AttemptEvent = {
@@ -85,56 +93,98 @@ export function createRemoteTransport(options: RemoteTransportOptions = {}): Tra
     return Math.round(exponential * (0.5 + random()));
   }
 
+  /**
+   * Attempts a request until a 200, retrying as configured. With `readWhole`, the body is read in
+   * the attempt (a body cut short is retried like a failed request); without it, the response is
+   * returned unread, for the caller to stream.
+   */
+  async function attempt(request: SourceRequest, limit: number, readWhole: boolean): Promise<{ key: string; response: Response; bytes: Uint8Array | null; attempt: number }> {
+    const key = requestKey(request);
+    const url = `${baseUrl}${key}`;
+    let lastFailure = "no attempt made";
+    for (let attempt = 1; attempt <= config.maxAttempts; attempt++) {
+      const remainingMs = deadlineAt - now();
+      if (remainingMs <= 0) throw new TransportError(key, `run time budget exhausted before attempt ${attempt} (${lastFailure})`, attempt - 1);
+      const attemptTimeoutMs = Math.min(config.timeoutMs, remainingMs);
+      let failure: string;
+      let retryable: boolean;
+      let serverDelayMs: number | null = null;
+      let status: number | null = null;
+      try {
+        const response = await doFetch(url, {
+          signal: AbortSignal.timeout(attemptTimeoutMs),
+          headers: { accept: "application/json" },
+        });
+        if (response.ok) {
+          const declared = Number(response.headers.get("content-length"));
+          if (Number.isFinite(declared) && declared > limit) {
+            await response.body?.cancel();
+            throw new TransportError(key, `body of ${declared} bytes exceeds the ${limit}-byte limit`, attempt);
+          }
+          const bytes = readWhole ? await readBytesWithLimit(response, limit, key, attempt) : null;
+          options.onAttempt?.({ key, attempt, outcome: "ok", willRetry: false, delayMs: 0 });
+          return { key, response, bytes, attempt };
+        }
+        await response.body?.cancel();
+        failure = `HTTP ${response.status}`;
+        status = response.status;
+        retryable = RETRYABLE_STATUS(response.status);
+        serverDelayMs = parseRetryAfterMs(response.headers.get("retry-after"));
+      } catch (error) {
+        if (error instanceof TransportError) throw error;
+        failure = describeFetchError(error, attemptTimeoutMs);
+        retryable = true;
+      }
+      lastFailure = failure;
+      const wantedDelayMs = serverDelayMs !== null ? Math.min(serverDelayMs, config.retryAfterCapMs) : backoffMs(attempt);
+      const willRetry = retryable && attempt < config.maxAttempts && now() + wantedDelayMs < deadlineAt;
+      const delayMs = willRetry ? wantedDelayMs : 0;
+      options.onAttempt?.({ key, attempt, outcome: failure, willRetry, delayMs });
+      if (!willRetry) throw new TransportError(key, `${failure} after ${attempt} attempt(s)`, attempt, status);
+      await sleep(delayMs);
+    }
+    throw new TransportError(key, `${lastFailure} after ${config.maxAttempts} attempt(s)`, config.maxAttempts);
+  }
+
   return {
     name: "remote",
     async get(request) {
-      const key = requestKey(request);
-      const url = `${baseUrl}${key}`;
-      let lastFailure = "no attempt made";
-      for (let attempt = 1; attempt <= config.maxAttempts; attempt++) {
-        const remainingMs = deadlineAt - now();
-        if (remainingMs <= 0) throw new TransportError(key, `run time budget exhausted before attempt ${attempt} (${lastFailure})`, attempt - 1);
-        const attemptTimeoutMs = Math.min(config.timeoutMs, remainingMs);
-        let failure: string;
-        let retryable: boolean;
-        let serverDelayMs: number | null = null;
-        let status: number | null = null;
-        try {
-          const response = await doFetch(url, {
-            signal: AbortSignal.timeout(attemptTimeoutMs),
-            headers: { accept: "application/json" },
-          });
-          if (response.ok) {
-            const declared = Number(response.headers.get("content-length"));
-            if (Number.isFinite(declared) && declared > config.maxBodyBytes) {
-              await response.body?.cancel();
-              throw new TransportError(key, `body of ${declared} bytes exceeds the ${config.maxBodyBytes}-byte limit`, attempt);
-            }
-            const bytes = await readBytesWithLimit(response, config.maxBodyBytes, key, attempt);
-            options.onAttempt?.({ key, attempt, outcome: "ok", willRetry: false, delayMs: 0 });
-            return { key, request, body: new TextDecoder().decode(bytes), bytes };
-          }
-          await response.body?.cancel();
-          failure = `HTTP ${response.status}`;
-          status = response.status;
-          retryable = RETRYABLE_STATUS(response.status);
-          serverDelayMs = parseRetryAfterMs(response.headers.get("retry-after"));
-        } catch (error) {
-          if (error instanceof TransportError) throw error;
-          failure = describeFetchError(error, attemptTimeoutMs);
-          retryable = true;
-        }
-        lastFailure = failure;
-        const wantedDelayMs = serverDelayMs !== null ? Math.min(serverDelayMs, config.retryAfterCapMs) : backoffMs(attempt);
-        const willRetry = retryable && attempt < config.maxAttempts && now() + wantedDelayMs < deadlineAt;
-        const delayMs = willRetry ? wantedDelayMs : 0;
-        options.onAttempt?.({ key, attempt, outcome: failure, willRetry, delayMs });
-        if (!willRetry) throw new TransportError(key, `${failure} after ${attempt} attempt(s)`, attempt, status);
-        await sleep(delayMs);
-      }
-      throw new TransportError(key, `${lastFailure} after ${config.maxAttempts} attempt(s)`, config.maxAttempts);
+      const { key, bytes } = await attempt(request, config.maxBodyBytes, true);
+      return { key, request, body: new TextDecoder().decode(bytes!), bytes: bytes! };
+    },
+    async stream(request) {
+      const { key, response, attempt: attempts } = await attempt(request, config.maxStreamedBodyBytes, false);
+      return { key, request, chunks: streamWithLimit(response, config.maxStreamedBodyBytes, key, attempts, config.timeoutMs) };
     },
   };
+}
+
+function asTransportError(error: unknown, key: string, attempt: number, timeoutMs: number): TransportError {
+  return error instanceof TransportError ? error : new TransportError(key, `${describeFetchError(error, timeoutMs)} while reading the body after ${attempt} attempt(s)`, attempt);
+}
+
+/** A body's chunks as they arrive, refused past `limit` bytes; a read that fails is a `TransportError`. */
+async function* streamWithLimit(response: Response, limit: number, key: string, attempt: number, timeoutMs: number): AsyncIterable<Uint8Array> {
+  if (!response.body) return;
+  const reader = response.body.getReader();
+  let received = 0;
+  try {
+    for (;;) {
+      let next: ReadableStreamReadResult<Uint8Array>;
+      try {
+        next = await reader.read();
+      } catch (error) {
+        throw asTransportError(error, key, attempt, timeoutMs);
+      }
+      if (next.done) return;
+      received += next.value.byteLength;
+      if (received > limit) throw new TransportError(key, `body exceeds the ${limit}-byte limit`, attempt);
+      yield next.value;
+    }
+  } finally {
+    // Stopped early (an error here or in the consumer) or done: let the connection go.
+    await reader.cancel().catch(() => undefined);
+  }
 }
 
 /**

@@ -1,6 +1,6 @@
 /**
  * Transports: where raw response bodies come from. Sources parse and validate; transports only
- * fetch text. Swapping the transport is how one `Sources` implementation serves live HTTP,
+ * fetch text, whole (`get`) or as a stream of bytes (`stream`, for the models list). Swapping the transport is how one `Sources` implementation serves live HTTP,
  * recordings, and archives of earlier runs.
  *
  * Owns: the `Transport` interface, the in-memory recording transport, `TransportError`, and
@@ -23,10 +23,27 @@ export type RawResponse = {
   status?: number;
 };
 
+/**
+ * A 200 response whose body is read as it arrives: `chunks` yields the body's bytes once, in
+ * order. A failure while reading (the connection dropped, the body passed its size cap) is thrown
+ * from the iteration as a `TransportError`.
+ */
+export type StreamedResponse = { key: string; request: SourceRequest; chunks: AsyncIterable<Uint8Array> };
+
 export interface Transport {
   /** Human-readable name for reports: "remote", "fixtures", "archive". */
   readonly name: string;
   get(request: SourceRequest): Promise<RawResponse>;
+  /** The body as a stream, for large bodies (the models list); transports without it are read whole. Fails as `get` does before the body. */
+  stream?(request: SourceRequest): Promise<StreamedResponse>;
+}
+
+/** Bytes served per chunk by transports that hold the whole body already: small enough that parsing never needs it whole. */
+export const SERVED_CHUNK_BYTES = 64 * 1024;
+
+/** A body held whole, served in chunks, as a network would deliver it. */
+export async function* chunked(bytes: Uint8Array, size = SERVED_CHUNK_BYTES): AsyncIterable<Uint8Array> {
+  for (let start = 0; start < bytes.byteLength; start += size) yield bytes.subarray(start, start + size);
 }
 
 /**
@@ -72,6 +89,10 @@ export function createRecordingTransport(recording: Recording, name = "fixtures"
       }
       const value = recording[key];
       return { key, request, body: typeof value === "string" ? value : JSON.stringify(value) };
+    },
+    async stream(request) {
+      const { key, body } = await this.get(request);
+      return { key, request, chunks: chunked(new TextEncoder().encode(body)) };
     },
   };
 }

@@ -63,4 +63,19 @@ describe("splitting the data array of a streamed body", () => {
     }).toThrow(/element 1 of data is longer than 50 characters/);
     expect(seen).toEqual(['{"a":1}']);
   });
+
+  it("with onOversized, skips an element over the cap, says which and how long, and goes on", () => {
+    const big = { b: "x".repeat(100) };
+    const body = JSON.stringify({ data: [{ a: 1 }, big, { c: 3 }, "y".repeat(60)] });
+    const seen: string[] = [];
+    const oversized: [number, number][] = [];
+    const splitter = createDataArraySplitter({ maxElementChars: 50, onElement: (text) => seen.push(text), onOversized: (index, chars) => oversized.push([index, chars]) });
+    for (let start = 0; start < body.length; start += 7) splitter.push(body.slice(start, start + 7));
+    expect(splitter.end()).toBe(4);
+    expect(seen).toEqual(['{"a":1}', '{"c":3}']);
+    expect(oversized).toEqual([
+      [1, JSON.stringify(big).length],
+      [3, 62],
+    ]);
+  });
 });
