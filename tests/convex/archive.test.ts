@@ -70,7 +70,7 @@ describe("compaction", () => {
   it("rejects a bad policy with a message naming the field", async () => {
     const t = setupTest();
     await expect(t.mutation(internal.archive.compact, { policy: { hourlyForDays: -1, dailyForDays: 365 } })).rejects.toThrow(/hourlyForDays/);
-    await expect(t.mutation(internal.archive.compact, { policy: { hourlyForDays: 30, dailyForDays: 7 } })).rejects.toThrow(/dailyForDays must be at least hourlyForDays/);
+    await expect(t.mutation(internal.archive.compact, { policy: { hourlyForDays: 30, dailyForDays: 7 } })).rejects.toThrow(/dailyForDays must be at least telemetryForDays/);
     await expect(t.mutation(internal.archive.compact, { policy: { hourlyForDays: 30, dailyForDays: 365, monthly: 1 } })).rejects.toThrow(/monthly|unrecognized/i);
     expect(await allRows(t, "archive_compactions")).toHaveLength(0);
   });

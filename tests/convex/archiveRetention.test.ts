@@ -142,8 +142,9 @@ describe("compaction over 400 simulated days of hourly runs", () => {
       await ctx.db.insert("archive_totals", { name: "archive", rows: simRows.length, blobs: blobs.size, stored_bytes: stored, logical_bytes: logical });
     });
 
+    // A policy object in the older spelling: 30 days of every hour.
     vi.useFakeTimers();
-    await t.mutation(internal.archive.compact, { now: NOW });
+    await t.mutation(internal.archive.compact, { now: NOW, policy: { hourlyForDays: 30, dailyForDays: 365 } });
     await t.finishAllScheduledFunctions(vi.runAllTimers, 1000);
     vi.useRealTimers();
   }, 600_000);
