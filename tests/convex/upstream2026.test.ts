@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
-import { allRows, byId, callsTo, documentsWritten, runCounted, setupTest, withFakeOpenRouter } from "./setup";
+import { allRows, byId, callsTo, documentsWritten, readBundle, runCounted, setupTest, withFakeOpenRouter } from "./setup";
 import {
   atPath,
   cloneRecording,
@@ -85,6 +85,8 @@ describe("runDemo over 2026-shaped catalogues", () => {
       expect(hour).toMatchObject({ status: "ok", ok: true, mutations: 0 });
       expect(callsTo(calls, "entities:applyBatch")).toBe(0);
       expect(calls.filter((call) => call.startsWith("upstream_fields:"))).toEqual([]);
+      // Archiving the hour is one mutation: its bundle's row.
+      expect(calls.filter((call) => call.startsWith("archive:"))).toEqual(["archive:recordBundle"]);
       expect(documentsWritten(before.models, byId(await allRows(t, "or_models")))).toBe(0);
       expect(documentsWritten(before.endpoints, byId(await allRows(t, "or_endpoints")))).toBe(0);
       expect(documentsWritten(before.fields, byId(await allRows(t, "upstream_fields")))).toBe(0);
@@ -216,8 +218,8 @@ describe("runDemo over 2026-shaped catalogues", () => {
       expect(report).toMatchObject({ status: "ok", issues: 0, endpoints: { total: raw.endpoints - base[LIQUID].data.length } });
       return report.run_id;
     });
-    const archived = (await allRows(t, "snapshot_archives")).find((row) => row.params === LIQUID.split("?")[1]);
-    expect(archived).toMatchObject({ type: "endpoints", status: 404 });
+    const archived = (await readBundle(t, runId))!.entries.find((entry) => entry.params === LIQUID.split("?")[1]);
+    expect(archived).toMatchObject({ type: "endpoints", status: 404, size: 0 });
     await t.run(async (ctx) => {
       for (const row of await ctx.db.query("or_endpoints").collect()) await ctx.db.delete(row._id);
     });
