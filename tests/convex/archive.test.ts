@@ -1,7 +1,8 @@
 /**
  * Archive bundles on convex-test with transaction limits, over the 2026-shaped base recording: a
  * run archives exactly one bundle row, and its replay reproduces the stored state exactly; a
- * bundle cut into small parts replays the same; a run archived the legacy way (a row and a blob
+ * bundle cut into small parts replays the same; the change point follows the caller's durable
+ * digest, or the raw bodies without one; a run archived the legacy way (a row and a blob
  * per request, written here as the old archiver left them) still replays the same; a corrupted
  * body, a missing part and a missing index fail the replay before it writes, naming what is wrong.
  * Then compaction of real runs' bundles: run twice and alongside a snapshot, with a file already
@@ -150,6 +151,33 @@ describe("one archive bundle per run", () => {
     });
     expect(await replay(fresh, run_id)).toMatchObject({ status: "ok", ok: true });
     expect(await entityState(fresh)).toEqual(stored);
+  });
+
+  it("takes the caller's durable digest: an hour whose content is unchanged is no change point, whatever its bodies; without one, the raw bodies decide", async () => {
+    const fresh = setupTest();
+    const key = modelsKeyOf(base);
+    const runs: Id<"snapshot_runs">[] = [];
+    for (let hour = 0; hour < 4; hour++) runs.push(await insertRun(fresh, T0 + hour * HOUR, 1));
+    const archiveHour = (hour: number, flush: { durable_digest?: string }) =>
+      fresh.action(async (ctx) => {
+        const archiver = createConvexArchiver(ctx, { run_id: runs[hour], snapshot_at: T0 + hour * HOUR });
+        // Every hour's body differs, as telemetry makes it.
+        await archiver.archive({ key, request: requestOf(key), body: JSON.stringify({ data: [], telemetry: hour }) });
+        await archiver.flush(flush);
+      });
+    await archiveHour(0, { durable_digest: "content v1" });
+    await archiveHour(1, { durable_digest: "content v1" });
+    await archiveHour(2, { durable_digest: "content v2" });
+    await archiveHour(3, {});
+    const bundles = (await allRows(fresh, "archive_bundles")).sort((a, b) => a.snapshot_at - b.snapshot_at);
+    expect(bundles.map((bundle) => bundle.changed)).toEqual([true, false, true, true]);
+    expect(bundles.slice(0, 3).map((bundle) => bundle.durable_digest)).toEqual(["content v1", "content v1", "content v2"]);
+    expect(bundles[3].durable_digest).toMatch(/^raw:[0-9a-f]{64}$/);
+    // A second bundle for a run is refused, and the files the failed flush stored are deleted again.
+    const files = async () => (await fresh.run(async (ctx) => ctx.db.system.query("_storage").collect())).length;
+    const before = await files();
+    await expect(archiveHour(3, {})).rejects.toThrow(`run ${runs[3]} already has an archive bundle`);
+    expect(await files()).toBe(before);
   });
 
   it("a run archived before bundles (a row and a content-addressed blob per request) still replays to the same state", async () => {
