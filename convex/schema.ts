@@ -159,8 +159,41 @@ export default defineSchema({
     .index("by_last_seen_at", ["last_seen_at"]),
 
   /**
-   * One row per raw response archived by a remote run. Written by `archive.recordBatch` (the
-   * archiver, after `ctx.storage.store`). Read by replay (`archive.listForRun`).
+   * One row per run archived as a bundle (every run since bundles): the run's raw bodies are gzip
+   * members in a few part files, and a gzip'd JSON index file lists each request's key, status,
+   * body SHA-256 and size, and where its member lies (see `src/archive/bundle.ts`). Written once per
+   * run by `archive.recordBundle` (the archiver, at the end of the run); a backfill also fixes the
+   * next bundle's `changed`. Read by replay (`archive.bundleForRun`) and deleted, with its files, by
+   * `archive.compactPage`.
+   */
+  archive_bundles: defineTable({
+    run_id: v.id("snapshot_runs"),
+    snapshot_at: v.number(),
+    /** The part files in order; an index entry's `part` is a position in this array. */
+    parts: v.array(v.object({ storage_id: v.id("_storage"), compressed_size: v.number() })),
+    index_id: v.id("_storage"),
+    /** SHA-256 hex of the index's JSON (before compression); each entry holds its body's SHA-256. */
+    index_sha256: v.string(),
+    index_compressed_size: v.number(),
+    /** Responses archived: index entries. */
+    requests: v.number(),
+    /** Raw body bytes, and compressed bytes in file storage (parts and index). */
+    raw_bytes: v.number(),
+    compressed_bytes: v.number(),
+    /**
+     * What the run's entities were built from, telemetry excluded (the writer's digest of entity
+     * content hashes); `raw:…` when the run had none, a digest of its raw bodies.
+     */
+    durable_digest: v.string(),
+    /** A change point: `durable_digest` differs from the previous bundle's in time (or there is none). */
+    changed: v.boolean(),
+  })
+    .index("by_run_id", ["run_id"])
+    .index("by_snapshot_at", ["snapshot_at"]),
+
+  /**
+   * Legacy: one row per raw response archived by a remote run before bundles. No longer written;
+   * read by replay of those runs (`archive.listForRun`) and deleted by `archive.compactPage`.
    * `params` is the request's sorted query string ("" for the models list).
    */
   snapshot_archives: defineTable({
@@ -183,10 +216,9 @@ export default defineSchema({
     .index("by_snapshot_at", ["snapshot_at"]),
 
   /**
-   * One row per distinct archived body (content-addressed by the raw body's SHA-256), with the
-   * number of `snapshot_archives` rows that point at it. Written by `archive.recordBatch` (refs
-   * up) and `archive.compactPage` (refs down; the blob and its file go at zero). Read by the
-   * archiver's pre-load (`archive.recentBlobs`).
+   * Legacy: one row per distinct body of `snapshot_archives` (content-addressed by the raw body's
+   * SHA-256), with the number of rows that point at it. No longer written but by
+   * `archive.compactPage`, which counts refs down and deletes the blob and its file at zero.
    */
   archive_blobs: defineTable({
     sha256: v.string(),
@@ -195,19 +227,26 @@ export default defineSchema({
     compressed_size: v.number(),
     ref_count: v.number(),
     last_referenced_at: v.number(),
-  })
-    .index("by_sha256", ["sha256"])
-    .index("by_last_referenced_at", ["last_referenced_at"]),
+  }).index("by_sha256", ["sha256"]),
 
-  /** Running totals of the archive, one row: kept by `archive.recordBatch` and `compactPage`, read by `archive.storageStats`. */
+  /**
+   * Running totals of the archive, one row (name "archive"): kept by `archive.recordBundle` and
+   * `compactPage`, read by `archive.storageStats`. It also holds the newest bundle's snapshot and
+   * durable digest, so recording the hourly bundle decides `changed` without reading another row.
+   */
   archive_totals: defineTable({
     name: v.string(),
+    /** Legacy `snapshot_archives` rows and `archive_blobs`. */
     rows: v.number(),
     blobs: v.number(),
-    /** Compressed bytes in file storage, each blob once. */
+    /** Compressed bytes in file storage: each legacy blob once, every bundle's parts and index. */
     stored_bytes: v.number(),
-    /** Compressed bytes as if every archive row had its own blob. */
+    /** Compressed bytes as if every legacy row had its own blob, plus the bundles'. */
     logical_bytes: v.number(),
+    bundles: v.optional(v.number()),
+    /** Responses archived in bundles (their index entries). */
+    bundle_requests: v.optional(v.number()),
+    newest_bundle: v.optional(v.object({ snapshot_at: v.number(), durable_digest: v.string() })),
   }).index("by_name", ["name"]),
 
   /**
@@ -260,12 +299,18 @@ export default defineSchema({
     started_at: v.number(),
     /** The time the policy is applied at (usually when the walk started). */
     now: v.number(),
+    /** As parsed: `hourlyForDays` is the telemetry tier, however the policy spelled it (`telemetryForDays`). */
     policy: v.object({ hourlyForDays: v.number(), dailyForDays: v.number() }),
     status: v.union(v.literal("running"), v.literal("done")),
     pages: v.number(),
+    /** Legacy `snapshot_archives` rows, and the blobs left unreferenced. */
     rows_examined: v.number(),
     rows_deleted: v.number(),
     blobs_deleted: v.number(),
+    /** Bundles (absent on walks recorded before bundles). */
+    bundles_examined: v.optional(v.number()),
+    bundles_deleted: v.optional(v.number()),
+    /** Compressed bytes of the files deleted, blobs and bundles. */
     bytes_reclaimed: v.number(),
     ended_at: v.optional(v.number()),
     duration_ms: v.optional(v.number()),

@@ -58,8 +58,10 @@ try {
 // Faulted runs retry quickly, so a matrix of faults finishes in seconds rather than minutes.
 const remote = values.faults ? { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 500, timeoutMs: 5_000 } : undefined;
 
-function sharePercent(archive: { stored_bytes: number; logical_bytes: number }): string {
-  return archive.logical_bytes === 0 ? "0%" : `${Math.round((1 - archive.stored_bytes / archive.logical_bytes) * 100)}%`;
+/** The archive line: bundles, and legacy rows only when there are any. */
+function describeArchive(archive: { bundles: number; responses: number; rows: number; blobs: number; stored_bytes: number }): string {
+  const legacy = archive.rows > 0 ? `, plus ${archive.rows} legacy rows in ${archive.blobs} blobs` : "";
+  return `${archive.bundles} bundles holding ${archive.responses} responses${legacy}; ${archive.stored_bytes} bytes in file storage`;
 }
 
 /** A recording file and the path family its keys use; `readRecordingFile` names what is wrong with a bad one. */
@@ -139,8 +141,8 @@ try {
         `  issues ${report.issues}, entity mutations ${report.mutations}, archived responses ${report.archived}`,
         `  upstream fields: ${describeFields(report.fields)}`,
         `  metrics (snapshot_runs.metrics): ${JSON.stringify(run?.metrics ?? {})}`,
-        `  tables after the run: or_models ${tables.or_models} (${tables.available_models} available), or_endpoints ${tables.or_endpoints} (${tables.available_endpoints} available), snapshot_archives ${tables.snapshot_archives}, upstream_fields ${tables.upstream_fields}`,
-        `  archive: ${archive.rows} rows, ${archive.blobs} blobs, ${archive.stored_bytes} bytes stored of ${archive.logical_bytes} logical (${sharePercent(archive)} saved by sharing blobs)`,
+        `  tables after the run: or_models ${tables.or_models} (${tables.available_models} available), or_endpoints ${tables.or_endpoints} (${tables.available_endpoints} available), archive_bundles ${tables.archive_bundles}, upstream_fields ${tables.upstream_fields}`,
+        `  archive: ${describeArchive(archive)}`,
         ...(report.error ? [`  error: ${report.error}`] : []),
         "",
       ].join("\n"),

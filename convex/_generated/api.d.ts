@@ -19,6 +19,7 @@ import type * as entities from "../entities.js";
 import type * as lib_archiveStore from "../lib/archiveStore.js";
 import type * as lib_archiveTransport from "../lib/archiveTransport.js";
 import type * as lib_archiver from "../lib/archiver.js";
+import type * as lib_bundleStore from "../lib/bundleStore.js";
 import type * as lib_convexWriter from "../lib/convexWriter.js";
 import type * as lib_driftLedger from "../lib/driftLedger.js";
 import type * as lib_entityRows from "../lib/entityRows.js";
@@ -53,6 +54,7 @@ declare const fullApi: ApiFromModules<{
   "lib/archiveStore": typeof lib_archiveStore;
   "lib/archiveTransport": typeof lib_archiveTransport;
   "lib/archiver": typeof lib_archiver;
+  "lib/bundleStore": typeof lib_bundleStore;
   "lib/convexWriter": typeof lib_convexWriter;
   "lib/driftLedger": typeof lib_driftLedger;
   "lib/entityRows": typeof lib_entityRows;

@@ -1,50 +1,48 @@
 /**
- * The archive store's `(ctx, args)` helpers: content-addressed recording of archive rows, and one
- * page of compaction. The `archive` module's registrations delegate here.
+ * The archive store's `(ctx, args)` helpers shared by bundles and legacy rows, and the legacy
+ * rows' compaction page. The `archive` module's registrations delegate here and to `bundleStore`.
  *
- * Owns: the invariants between `snapshot_archives`, `archive_blobs`, file storage and
- * `archive_totals`. A blob's `ref_count` is the number of archive rows that point at it; a blob
- * and its file are deleted only when that reaches zero. Deleting a file that is already gone is
- * tolerated (`ctx.storage.delete` throws for it), so compaction can run twice or alongside a
- * snapshot. A row's `changed` flag tells the truth about its actual predecessor (the previous
- * archive of the same request in time) whatever order archives arrive in: recording a row fixes
- * the flag of the archive after it, and compaction decides change points from content, never
- * from the stored flag, and corrects a stale one it keeps. Compaction also leaves a trace on each
- * run whose archives it deleted (`snapshot_runs.archives_compacted`).
+ * Owns: the `archive_totals` row, and the invariants between legacy `snapshot_archives` rows,
+ * `archive_blobs`, their files and the totals. Nothing writes legacy rows any more (runs archive
+ * bundles); compaction still applies the retention policy to them. A blob's `ref_count` is the
+ * number of rows that point at it; a blob and its file are deleted only when that reaches zero.
+ * Deleting a file that is already gone is tolerated (`ctx.storage.delete` throws for it), so
+ * compaction can run twice or alongside a snapshot. Compaction decides a row's change point from
+ * content (its body against the previous archive of the same request), never from the stored
+ * flag, and corrects a stale one it keeps; it leaves a trace on each run whose archives it deleted
+ * (`snapshot_runs.archives_compacted`).
  */
 import type { Doc, Id } from "../_generated/dataModel";
-import type { MutationCtx } from "../_generated/server";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { hourlyCutoff, retentionVerdict, utcDayStart, type RetentionPolicy } from "../../src/archive/retention";
 
 const TOTALS = "archive";
 
-export type ArchiveRowInput = {
-  run_id: Id<"snapshot_runs">;
-  snapshot_at: number;
-  type: "models" | "endpoints";
-  params: string;
-  storage_id: Id<"_storage">;
-  sha256: string;
-  size: number;
-  compressed_size: number;
-  /** Only for a 404: see `snapshot_archives.status`. */
-  status?: number;
-  /** The archiver pointed this row at a known blob instead of storing the body. */
-  reused: boolean;
-};
+export type TotalsDelta = { rows?: number; blobs?: number; stored_bytes?: number; logical_bytes?: number; bundles?: number; bundle_requests?: number };
 
-type TotalsDelta = { rows?: number; blobs?: number; stored_bytes?: number; logical_bytes?: number };
+export type NewestBundle = NonNullable<Doc<"archive_totals">["newest_bundle"]>;
 
-export async function adjustArchiveTotals(ctx: MutationCtx, delta: TotalsDelta): Promise<void> {
-  const totals = await ctx.db.query("archive_totals").withIndex("by_name", (q) => q.eq("name", TOTALS)).unique();
+export function readArchiveTotals(ctx: QueryCtx): Promise<Doc<"archive_totals"> | null> {
+  return ctx.db.query("archive_totals").withIndex("by_name", (q) => q.eq("name", TOTALS)).unique();
+}
+
+/** Adds `delta` to the totals already read (`null`: there are none yet), and sets the newest bundle when given. */
+export async function writeArchiveTotals(ctx: MutationCtx, totals: Doc<"archive_totals"> | null, delta: TotalsDelta, newest_bundle?: NewestBundle): Promise<void> {
   const next = {
     rows: (totals?.rows ?? 0) + (delta.rows ?? 0),
     blobs: (totals?.blobs ?? 0) + (delta.blobs ?? 0),
     stored_bytes: (totals?.stored_bytes ?? 0) + (delta.stored_bytes ?? 0),
     logical_bytes: (totals?.logical_bytes ?? 0) + (delta.logical_bytes ?? 0),
+    bundles: (totals?.bundles ?? 0) + (delta.bundles ?? 0),
+    bundle_requests: (totals?.bundle_requests ?? 0) + (delta.bundle_requests ?? 0),
+    ...(newest_bundle ? { newest_bundle } : {}),
   };
   if (totals) await ctx.db.patch(totals._id, next);
   else await ctx.db.insert("archive_totals", { name: TOTALS, ...next });
+}
+
+export async function adjustArchiveTotals(ctx: MutationCtx, delta: TotalsDelta): Promise<void> {
+  await writeArchiveTotals(ctx, await readArchiveTotals(ctx), delta);
 }
 
 function findBlob(ctx: MutationCtx, sha256: string) {
@@ -52,11 +50,20 @@ function findBlob(ctx: MutationCtx, sha256: string) {
 }
 
 /** Deletes a file, tolerating one that is already gone. */
-async function deleteFile(ctx: MutationCtx, storageId: Id<"_storage">): Promise<void> {
+export async function deleteFile(ctx: MutationCtx, storageId: Id<"_storage">): Promise<void> {
   try {
     await ctx.storage.delete(storageId);
   } catch {
     // Already deleted: compaction and snapshots may race to it; the outcome is the same.
+  }
+}
+
+/** Adds `deleted` archives to each run's compaction trace; a run that is gone is passed over. */
+export async function traceCompactedRuns(ctx: MutationCtx, deletedByRun: Map<Id<"snapshot_runs">, number>, now: number): Promise<void> {
+  for (const [runId, deleted] of deletedByRun) {
+    const run = await ctx.db.get(runId);
+    if (!run) continue;
+    await ctx.db.patch(runId, { archives_compacted: { deleted: (run.archives_compacted?.deleted ?? 0) + deleted, last_at: now } });
   }
 }
 
@@ -67,61 +74,10 @@ function isChangeFrom(previous: ArchiveContent | null, row: ArchiveContent): boo
   return previous === null || previous.sha256 !== row.sha256 || (previous.status ?? 200) !== (row.status ?? 200);
 }
 
-/**
- * Records archive rows, each pointing at the one blob of its body. A freshly stored body whose
- * hash is already known (two runs raced to store it) is deleted and the row points at the known
- * blob instead.
- *
- * A row may arrive for an earlier hour than archives already stored (a backfill, or runs finishing
- * out of order): its own flag is worked out against the archive before it, and the archive after
- * it, whose predecessor it now is, has its flag recomputed and patched when that changes.
- */
-export async function recordArchiveRows(ctx: MutationCtx, rows: ArchiveRowInput[]): Promise<void> {
-  const delta: Required<TotalsDelta> = { rows: 0, blobs: 0, stored_bytes: 0, logical_bytes: 0 };
-  for (const { reused, ...row } of rows) {
-    const blob = await findBlob(ctx, row.sha256);
-    let storage_id = row.storage_id;
-    if (blob) {
-      if (blob.storage_id !== row.storage_id && !reused) await deleteFile(ctx, row.storage_id);
-      storage_id = blob.storage_id;
-      await ctx.db.patch(blob._id, { ref_count: blob.ref_count + 1, last_referenced_at: Math.max(blob.last_referenced_at, row.snapshot_at) });
-    } else {
-      if (reused) throw new Error(`archive blob ${row.sha256} was deleted while run ${row.run_id} reused it; re-run the snapshot`);
-      await ctx.db.insert("archive_blobs", {
-        sha256: row.sha256,
-        storage_id,
-        size: row.size,
-        compressed_size: row.compressed_size,
-        ref_count: 1,
-        last_referenced_at: row.snapshot_at,
-      });
-      delta.blobs++;
-      delta.stored_bytes += row.compressed_size;
-    }
-    const previous = await ctx.db
-      .query("snapshot_archives")
-      .withIndex("by_type_and_params_and_snapshot_at", (q) => q.eq("type", row.type).eq("params", row.params).lt("snapshot_at", row.snapshot_at))
-      .order("desc")
-      .first();
-    await ctx.db.insert("snapshot_archives", { ...row, storage_id, changed: isChangeFrom(previous, row) });
-    const next = await ctx.db
-      .query("snapshot_archives")
-      .withIndex("by_type_and_params_and_snapshot_at", (q) => q.eq("type", row.type).eq("params", row.params).gt("snapshot_at", row.snapshot_at))
-      .first();
-    if (next) {
-      const nextChanged = isChangeFrom(row, next);
-      if (next.changed !== nextChanged) await ctx.db.patch(next._id, { changed: nextChanged });
-    }
-    delta.rows++;
-    delta.logical_bytes += row.compressed_size;
-  }
-  await adjustArchiveTotals(ctx, delta);
-}
-
 export type CompactionPageResult = { examined: number; deleted: number; blobs_deleted: number; bytes_reclaimed: number; isDone: boolean; continueCursor: string };
 
 /**
- * One page of the compaction walk: archives older than the hourly tier, oldest first.
+ * One page of the legacy rows' compaction walk: rows older than the hourly tier, oldest first.
  *
  * The facts a verdict needs are read once per request key per page, not once per row: the key's
  * newest archive, and the archive just before the page. Within the page, rows come in time order,
@@ -183,11 +139,7 @@ export async function compactArchivePage(
       result.bytes_reclaimed += freed.compressed_size;
     }
   }
-  for (const [runId, deleted] of deletedByRun) {
-    const run = await ctx.db.get(runId);
-    if (!run) continue;
-    await ctx.db.patch(runId, { archives_compacted: { deleted: (run.archives_compacted?.deleted ?? 0) + deleted, last_at: args.now } });
-  }
+  await traceCompactedRuns(ctx, deletedByRun, args.now);
   await adjustArchiveTotals(ctx, { rows: -result.deleted, logical_bytes: -logicalFreed, blobs: -result.blobs_deleted, stored_bytes: -result.bytes_reclaimed });
   return { ...result, isDone: page.isDone, continueCursor: page.continueCursor };
 }

@@ -1,98 +1,110 @@
 /**
- * The Convex archiver: keeps every raw body a remote run received, content-addressed.
+ * The Convex archiver: keeps every raw body a remote run received, as one bundle per run.
  *
- * Owns: hashing each body as it arrives (before parsing), storing it gzip-compressed in file
- * storage only when no blob with that SHA-256 is known, and batching the `snapshot_archives`
- * rows (one `archive.recordBatch` per 100). Known blobs are pre-loaded once per run (the most
- * recently referenced ones); `recordBatch` settles any race with another run. `flush()` must run
- * at the end of the run, failed or not, so no stored blob is left without its row.
+ * Owns: hashing each body as it arrives (before parsing), appending it to the run's bundle as a
+ * gzip member of its own (`src/archive/bundle.ts`), storing each part in file storage once it
+ * reaches the size cap (so at most about one part is held), and, in `flush()`, storing the last
+ * part and the index file, then recording the bundle with ONE `archive.recordBundle`. `flush()`
+ * must run at the end of the run, failed or not; when any store or the record fails, it deletes
+ * the files it stored (so none is left without its row) and rejects with the first failure.
  */
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import type { ActionCtx } from "../_generated/server";
-import { compressBody, hashBody } from "../../src/archive/archiveCodec";
+import { hashBody } from "../../src/archive/archiveCodec";
+import { BUNDLE_PART_CAP_BYTES, createBundleBuilder, rawBodiesDigest, type ClosedPart } from "../../src/archive/bundle";
 import { requestType, sortedQuery } from "../../src/sources/requestKey";
 import type { RawResponse } from "../../src/sources/transport";
-import type { ArchiveRowInput } from "./archiveStore";
-import { MAX_BATCH_ROWS } from "./entityRows";
 
-/** Blobs pre-loaded for reuse: more than one run's worth of request keys at 10× today's catalogue. */
-const KNOWN_BLOBS = 5000;
+export type ArchiverOptions = {
+  /** Compressed bytes at which a part is closed and stored (tests pass a small one). */
+  partCapBytes?: number;
+};
 
-type KnownBlob = { storage_id: Id<"_storage">; compressed_size: number };
+export type FlushOptions = {
+  /**
+   * The run's durable digest: what its entities were built from, telemetry excluded (the writer's
+   * digest of entity content hashes). Without one, a digest of the raw bodies stands in, so the
+   * bundle counts as a change point for retention.
+   */
+  durable_digest?: string | null;
+};
 
-/**
- * Only blobs referenced within a day are reused: the retention policy keeps every archive for at
- * least a day (`hourlyForDays` ≥ 1), so such a blob still has a row and cannot be deleted by a
- * compaction running meanwhile.
- */
-const REUSE_WINDOW_MS = 24 * 3_600_000;
-
-export function createConvexArchiver(ctx: ActionCtx, run: { run_id: Id<"snapshot_runs">; snapshot_at: number }) {
-  const pending: ArchiveRowInput[] = [];
-  let known: Promise<Map<string, KnownBlob>> | null = null;
-  let archived = 0;
-  let stored = 0;
-  let chain: Promise<unknown> = Promise.resolve();
+export function createConvexArchiver(ctx: ActionCtx, run: { run_id: Id<"snapshot_runs">; snapshot_at: number }, options: ArchiverOptions = {}) {
+  const builder = createBundleBuilder(options.partCapBytes ?? BUNDLE_PART_CAP_BYTES);
+  const stored: (Promise<{ storage_id: Id<"_storage">; compressed_size: number } | null> | undefined)[] = [];
   let firstFailure: unknown = null;
 
-  function knownBlobs() {
-    known ??= ctx
-      .runQuery(internal.archive.recentBlobs, { limit: KNOWN_BLOBS, since: run.snapshot_at - REUSE_WINDOW_MS })
-      .then((blobs) => new Map(blobs.map(({ sha256, ...blob }) => [sha256, blob])));
-    return known;
+  function store(bytes: Uint8Array[], type: string) {
+    return ctx.storage.store(new Blob(bytes as Uint8Array<ArrayBuffer>[], { type }));
   }
 
-  /** Batches are recorded one after another and independently: one failure does not drop the rest. */
-  function flushChunk(rows: ArchiveRowInput[]) {
-    chain = chain
-      .then(() => ctx.runMutation(internal.archive.recordBatch, { rows }))
+  /** Stores a closed part; a failure is kept for `flush` rather than failing the request that closed it. */
+  function storePart(part: ClosedPart) {
+    const promise = store(part.members, "application/gzip")
+      .then((storage_id) => ({ storage_id, compressed_size: part.compressed_size }))
       .catch((error: unknown) => {
         firstFailure ??= error;
+        return null;
       });
-    return chain;
+    stored[part.part] = promise;
+    // Let the part's bytes go once the Blob holds them.
+    part.members = [];
+    return promise;
+  }
+
+  async function deleteStored(ids: Id<"_storage">[]) {
+    for (const id of ids) await ctx.storage.delete(id).catch(() => undefined);
   }
 
   return {
     /** Bodies archived this run. */
     get archived() {
-      return archived;
-    },
-    /** Bodies that were new, and so stored. */
-    get stored() {
-      return stored;
+      return builder.requests;
     },
     async archive(response: RawResponse) {
-      const { bytes, sha256, size } = await hashBody(response.body, response.bytes);
-      const blobs = await knownBlobs();
-      let blob = blobs.get(sha256);
-      const reused = blob !== undefined;
-      if (!blob) {
-        const gzipped = compressBody(bytes);
-        blob = { storage_id: await ctx.storage.store(new Blob([gzipped as Uint8Array<ArrayBuffer>], { type: "application/gzip" })), compressed_size: gzipped.byteLength };
-        blobs.set(sha256, blob);
-        stored++;
-      }
-      archived++;
-      pending.push({
-        run_id: run.run_id,
-        snapshot_at: run.snapshot_at,
+      const body = await hashBody(response.body, response.bytes);
+      const request = {
         type: requestType(response.request.path),
         params: sortedQuery(response.request.params),
-        storage_id: blob.storage_id,
-        sha256,
-        size,
-        compressed_size: blob.compressed_size,
         ...(response.status !== undefined && response.status !== 200 ? { status: response.status } : {}),
-        reused,
-      });
-      if (pending.length >= MAX_BATCH_ROWS) await flushChunk(pending.splice(0, MAX_BATCH_ROWS));
+      };
+      // Waiting for the store holds this request back while a part is written, so parts do not pile up in memory.
+      for (const part of builder.add(request, body)) await storePart(part);
     },
-    /** Records what is pending; rejects with the first batch that failed, if any did. */
-    async flush() {
-      while (pending.length > 0) await flushChunk(pending.splice(0, MAX_BATCH_ROWS));
-      await chain;
-      if (firstFailure !== null) throw firstFailure;
+    /** Stores the last part and the index, and records the bundle; nothing when nothing was archived. */
+    async flush(flushOptions: FlushOptions = {}) {
+      if (builder.requests === 0) return;
+      const { last, index, parts, entries } = await builder.finish();
+      if (last) void storePart(last);
+      const partIds = await Promise.all(Array.from({ length: parts }, (_, part) => stored[part] ?? Promise.resolve(null)));
+      const storedIds = partIds.flatMap((part) => (part ? [part.storage_id] : []));
+      if (firstFailure !== null) {
+        await deleteStored(storedIds);
+        throw firstFailure;
+      }
+      let index_id: Id<"_storage"> | null = null;
+      try {
+        index_id = await store([index.gzipped], "application/gzip");
+        const compressed_bytes = builder.compressedBytes + index.gzipped.byteLength;
+        await ctx.runMutation(internal.archive.recordBundle, {
+          bundle: {
+            run_id: run.run_id,
+            snapshot_at: run.snapshot_at,
+            parts: partIds.map((part) => part!),
+            index_id,
+            index_sha256: index.sha256,
+            index_compressed_size: index.gzipped.byteLength,
+            requests: builder.requests,
+            raw_bytes: builder.rawBytes,
+            compressed_bytes,
+            durable_digest: flushOptions.durable_digest ?? (await rawBodiesDigest(entries)),
+          },
+        });
+      } catch (error) {
+        await deleteStored(index_id ? [...storedIds, index_id] : storedIds);
+        throw error;
+      }
     },
   };
 }

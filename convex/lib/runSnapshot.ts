@@ -275,7 +275,8 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
     error = caught instanceof Error ? caught.message : String(caught);
     metrics.emit({ t: "error", source: "run", message: error });
   } finally {
-    await archiver?.flush().catch((flushError: unknown) => {
+    // The durable digest makes retention keep real changes only; a failed run's stands in from its raw bodies.
+    await archiver?.flush({ durable_digest: error ? null : (convexWriter?.contentDigest ?? null) }).catch((flushError: unknown) => {
       error ??= `archiving: ${flushError instanceof Error ? flushError.message : String(flushError)}`;
     });
   }

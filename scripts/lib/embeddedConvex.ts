@@ -42,7 +42,7 @@ export async function tableCounts(t: EmbeddedConvex) {
     available_models: (await ctx.db.query("or_models").collect()).filter((row) => row.unavailable_at === null).length,
     or_endpoints: (await ctx.db.query("or_endpoints").collect()).length,
     available_endpoints: (await ctx.db.query("or_endpoints").collect()).filter((row) => row.unavailable_at === null).length,
-    snapshot_archives: (await ctx.db.query("snapshot_archives").collect()).length,
+    archive_bundles: (await ctx.db.query("archive_bundles").collect()).length,
     upstream_fields: (await ctx.db.query("upstream_fields").collect()).length,
   }));
 }

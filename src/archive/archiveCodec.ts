@@ -1,9 +1,9 @@
 /**
  * How a raw response body is stored in an archive: fingerprinted with the SHA-256 hex of the raw
- * body, then gzip-compressed (fflate, pure JS, because Convex's default runtime has no
- * CompressionStream). Hashing comes first so that a body already stored is never compressed again.
+ * body, and gzip-compressed (fflate, pure JS, because Convex's default runtime has no
+ * CompressionStream), as a bundle member (`bundle.ts`) or, in legacy archives, a blob of its own.
  *
- * Owns: encoding and decoding only. Where the bytes go is the archiver's business.
+ * Owns: encoding and decoding one body only. Where the bytes go is the archiver's business.
  */
 import { gunzipSync, gzipSync } from "fflate";
 import { sha256Hex } from "../lib/canonicalJson";
@@ -20,6 +20,7 @@ export function compressBody(bytes: Uint8Array): Uint8Array {
   return gzipSync(bytes, { level: 6 });
 }
 
+/** A legacy blob's body. */
 export function decodeArchive(gzipped: Uint8Array): string {
   return new TextDecoder().decode(gunzipSync(gzipped));
 }

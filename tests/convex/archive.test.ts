@@ -1,22 +1,275 @@
 /**
- * Content-addressed archives and compaction on convex-test with transaction limits: blobs shared
- * by identical bodies, change points, storage figures, a bad policy, and compaction run twice and
- * alongside a snapshot (with a file already gone from storage).
+ * Archive bundles on convex-test with transaction limits, over the 2026-shaped base recording: a
+ * run archives exactly one bundle row, and its replay reproduces the stored state exactly; a
+ * bundle cut into small parts replays the same; the change point follows the caller's durable
+ * digest, or the raw bodies without one; a run archived the legacy way (a row and a blob
+ * per request, written here as the old archiver left them) still replays the same; a corrupted
+ * body, a missing part and a missing index fail the replay before it writes, naming what is wrong.
+ * Then compaction of real runs' bundles: run twice and alongside a snapshot, with a file already
+ * gone. The entity tables a replay must reproduce are read once, after the first run.
  */
-import { afterEach, describe, expect, it, vi } from "vitest";
+import { gzipSync } from "node:zlib";
+import { createHash } from "node:crypto";
+import { afterEach, beforeAll, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
+import type { Id } from "../../convex/_generated/dataModel";
 import crons from "../../convex/crons";
-import { allRows, setupTest, withFakeOpenRouter, type TestConvex } from "./setup";
-import { cloneRecording, countRaw, endpointsKey, loadGolden, type RawRecording } from "../support/recording";
+import { createConvexArchiver } from "../../convex/lib/archiver";
+import type { SnapshotReport } from "../../convex/lib/runSnapshot";
+import { allRows, byId, documentsWritten, readBundle, setupTest, withFakeOpenRouter, type TestConvex } from "./setup";
+import { cloneRecording, countRaw, endpointsKey, GOLDEN_2026_PATHS, loadGolden, loadRecording, modelsKeyOf, type RawRecording } from "../support/recording";
 
-const golden = loadGolden();
-const raw = countRaw(golden);
+const base = loadRecording(GOLDEN_2026_PATHS.base);
+const raw = countRaw(base);
 const HOUR = 3_600_000;
 const DAY = 24 * HOUR;
-const NOW = Date.UTC(2026, 10, 1, 12);
-const LIQUID = endpointsKey("liquid/lfm-7b", "standard");
+const T0 = Date.UTC(2026, 6, 24, 12);
+/** The keys a run of the base recording requests: the models list and every variant's list. */
+const REQUESTED = [modelsKeyOf(base), ...raw.variantKeys];
 
 afterEach(() => vi.useRealTimers());
+
+const sha256 = (bytes: Buffer) => createHash("sha256").update(bytes).digest("hex");
+
+function requestOf(key: string) {
+  const [path, query = ""] = key.split("?");
+  return { path, params: Object.fromEntries(new URLSearchParams(query)) };
+}
+
+/** Both entity tables, content only (no ids), in key order: what "the same stored state" means. */
+async function entityState(t: TestConvex) {
+  const strip = ({ _id, _creationTime, ...content }: { _id: string; _creationTime: number } & Record<string, unknown>) => content;
+  const models = (await allRows(t, "or_models")).map(strip).sort((a, b) => ((a.slug as string) < (b.slug as string) ? -1 : 1));
+  const endpointKey = (row: Record<string, unknown>) => `${row.model_permaslug}|${row.variant}|${row.endpoint_id}`;
+  const endpoints = (await allRows(t, "or_endpoints")).map(strip).sort((a, b) => (endpointKey(a) < endpointKey(b) ? -1 : 1));
+  return { models, endpoints };
+}
+
+async function entityIds(t: TestConvex) {
+  return { models: byId(await allRows(t, "or_models")), endpoints: byId(await allRows(t, "or_endpoints")) };
+}
+
+async function entityWrites(t: TestConvex, before: Awaited<ReturnType<typeof entityIds>>) {
+  const after = await entityIds(t);
+  return documentsWritten(before.models, after.models) + documentsWritten(before.endpoints, after.endpoints) + (before.models.size + before.endpoints.size - after.models.size - after.endpoints.size);
+}
+
+async function emptyEntityTables(t: TestConvex) {
+  await t.run(async (ctx) => {
+    for (const row of await ctx.db.query("or_models").collect()) await ctx.db.delete(row._id);
+    for (const row of await ctx.db.query("or_endpoints").collect()) await ctx.db.delete(row._id);
+  });
+}
+
+/** A replay with no network: the base URL points at a closed port. */
+async function replay(t: TestConvex, run_id: Id<"snapshot_runs">): Promise<SnapshotReport> {
+  const previous = process.env.OPENROUTER_BASE_URL;
+  process.env.OPENROUTER_BASE_URL = "http://127.0.0.1:9";
+  try {
+    return await t.action(internal.snapshots_v2.runDemo, { replay_from: run_id });
+  } finally {
+    if (previous === undefined) delete process.env.OPENROUTER_BASE_URL;
+    else process.env.OPENROUTER_BASE_URL = previous;
+  }
+}
+
+/** A finished remote run's record, as `runSnapshot` leaves it, for archives written by hand. */
+function insertRun(t: TestConvex, snapshot_at: number, archived: number) {
+  const kind = { total: 0, insert: 0, update: 0, stable: 0, unavailable: 0 };
+  return t.run(async (ctx) =>
+    ctx.db.insert("snapshot_runs", {
+      snapshot_at,
+      started_at: snapshot_at,
+      ended_at: snapshot_at,
+      status: "ok",
+      ok: true,
+      config: { output: "convex", source: "remote", maxConcurrency: 8, paths: "v1" },
+      report: { models: kind, endpoints: { ...kind, moved: 0 }, issues: 0, mutations: 0, archived },
+    }),
+  );
+}
+
+let t: TestConvex;
+let first: SnapshotReport;
+let stored: Awaited<ReturnType<typeof entityState>>;
+
+beforeAll(async () => {
+  t = setupTest();
+  first = await withFakeOpenRouter({ recording: base }, () => t.action(internal.snapshots_v2.runDemo, { snapshot_at: T0 }));
+  stored = await entityState(t);
+});
+
+describe("one archive bundle per run", () => {
+  it("a run archives exactly one bundle row: one part at the default cap, every requested body byte for byte", async () => {
+    expect(first).toMatchObject({ status: "ok", ok: true, archived: REQUESTED.length });
+    const rows = await allRows(t, "archive_bundles");
+    expect(rows).toHaveLength(1);
+    expect(await allRows(t, "snapshot_archives")).toHaveLength(0);
+    const bundle = (await readBundle(t, first.run_id))!;
+    expect(bundle.row).toMatchObject({ run_id: first.run_id, snapshot_at: T0, requests: REQUESTED.length, changed: true });
+    expect(bundle.row.parts).toHaveLength(1);
+    // The writer's digest of what the run saw (not the raw bodies', which is prefixed "raw:").
+    expect(bundle.row.durable_digest).toMatch(/^[0-9a-f]{64}$/);
+    const byKey = new Map(bundle.entries.map((entry) => [entry.params === "" ? modelsKeyOf(base) : `/api/frontend/v1/stats/endpoint?${entry.params}`, entry]));
+    expect(new Set(byKey.keys())).toEqual(new Set(REQUESTED));
+    for (const key of REQUESTED) {
+      const body = Buffer.from(JSON.stringify(base[key]));
+      expect(bundle.bodyOf(byKey.get(key)!).equals(body), key).toBe(true);
+      expect(byKey.get(key)!.sha256).toBe(sha256(body));
+    }
+    const bytes = bundle.parts[0].byteLength + bundle.row.index_compressed_size;
+    expect(await t.query(api.archive.storageStats, {})).toEqual({ bundles: 1, responses: REQUESTED.length, rows: 0, blobs: 0, stored_bytes: bytes, logical_bytes: bytes });
+  });
+
+  it("replays to exactly the stored state with no network, and an unchanged replay writes no entity document", async () => {
+    await emptyEntityTables(t);
+    const replayed = await replay(t, first.run_id);
+    expect(replayed).toMatchObject({ status: "ok", ok: true, source: "archive", archived: 0 });
+    expect(await entityState(t)).toEqual(stored);
+    const before = await entityIds(t);
+    const again = await replay(t, first.run_id);
+    expect(again).toMatchObject({ status: "ok", ok: true, mutations: 0 });
+    expect(await entityWrites(t, before)).toBe(0);
+    // Replays archive nothing.
+    expect(await allRows(t, "archive_bundles")).toHaveLength(1);
+  });
+
+  it("a bundle cut into small parts replays to the same state", async () => {
+    const fresh = setupTest();
+    const cap = 32 * 1024;
+    const run_id = await insertRun(fresh, T0, REQUESTED.length);
+    await fresh.action(async (ctx) => {
+      const archiver = createConvexArchiver(ctx, { run_id, snapshot_at: T0 }, { partCapBytes: cap });
+      for (const key of REQUESTED) await archiver.archive({ key, request: requestOf(key), body: JSON.stringify(base[key]) });
+      await archiver.flush();
+    });
+    const bundle = (await readBundle(fresh, run_id))!;
+    // Several parts; only a member larger than the cap (the models list) makes a part over it, alone.
+    expect(bundle.parts.length).toBeGreaterThan(10);
+    bundle.parts.forEach((part, index) => {
+      if (part.byteLength > cap) expect(bundle.entries.filter((entry) => entry.part === index)).toHaveLength(1);
+    });
+    expect(await replay(fresh, run_id)).toMatchObject({ status: "ok", ok: true });
+    expect(await entityState(fresh)).toEqual(stored);
+  });
+
+  it("takes the caller's durable digest: an hour whose content is unchanged is no change point, whatever its bodies; without one, the raw bodies decide", async () => {
+    const fresh = setupTest();
+    const key = modelsKeyOf(base);
+    const runs: Id<"snapshot_runs">[] = [];
+    for (let hour = 0; hour < 4; hour++) runs.push(await insertRun(fresh, T0 + hour * HOUR, 1));
+    const archiveHour = (hour: number, flush: { durable_digest?: string }) =>
+      fresh.action(async (ctx) => {
+        const archiver = createConvexArchiver(ctx, { run_id: runs[hour], snapshot_at: T0 + hour * HOUR });
+        // Every hour's body differs, as telemetry makes it.
+        await archiver.archive({ key, request: requestOf(key), body: JSON.stringify({ data: [], telemetry: hour }) });
+        await archiver.flush(flush);
+      });
+    await archiveHour(0, { durable_digest: "content v1" });
+    await archiveHour(1, { durable_digest: "content v1" });
+    await archiveHour(2, { durable_digest: "content v2" });
+    await archiveHour(3, {});
+    const bundles = (await allRows(fresh, "archive_bundles")).sort((a, b) => a.snapshot_at - b.snapshot_at);
+    expect(bundles.map((bundle) => bundle.changed)).toEqual([true, false, true, true]);
+    expect(bundles.slice(0, 3).map((bundle) => bundle.durable_digest)).toEqual(["content v1", "content v1", "content v2"]);
+    expect(bundles[3].durable_digest).toMatch(/^raw:[0-9a-f]{64}$/);
+    // A second bundle for a run is refused, and the files the failed flush stored are deleted again.
+    const files = async () => (await fresh.run(async (ctx) => ctx.db.system.query("_storage").collect())).length;
+    const before = await files();
+    await expect(archiveHour(3, {})).rejects.toThrow(`run ${runs[3]} already has an archive bundle`);
+    expect(await files()).toBe(before);
+  });
+
+  it("a run archived before bundles (a row and a content-addressed blob per request) still replays to the same state", async () => {
+    const fresh = setupTest();
+    const run_id = await insertRun(fresh, T0, REQUESTED.length);
+    await fresh.run(async (ctx) => {
+      const blobs = new Map<string, { storage_id: Id<"_storage">; compressed_size: number; size: number; refs: number }>();
+      for (const key of REQUESTED) {
+        const body = Buffer.from(JSON.stringify(base[key]));
+        const sha = sha256(body);
+        let blob = blobs.get(sha);
+        if (!blob) {
+          const gzipped = gzipSync(body);
+          blob = { storage_id: await ctx.storage.store(new Blob([gzipped])), compressed_size: gzipped.byteLength, size: body.byteLength, refs: 0 };
+          blobs.set(sha, blob);
+        }
+        blob.refs++;
+        const [path, params = ""] = key.split("?");
+        await ctx.db.insert("snapshot_archives", {
+          run_id,
+          snapshot_at: T0,
+          type: path.endsWith("/models") ? "models" : "endpoints",
+          params,
+          storage_id: blob.storage_id,
+          sha256: sha,
+          size: blob.size,
+          compressed_size: blob.compressed_size,
+          changed: true,
+        });
+      }
+      for (const [sha, { refs, ...blob }] of blobs) await ctx.db.insert("archive_blobs", { sha256: sha, ...blob, ref_count: refs, last_referenced_at: T0 });
+    });
+    expect(await replay(fresh, run_id)).toMatchObject({ status: "ok", ok: true, source: "archive" });
+    expect(await entityState(fresh)).toEqual(stored);
+  });
+});
+
+describe("a bundle that cannot carry a replay", () => {
+  /** Points the run's bundle row at other files for one replay, then back. */
+  async function withBundlePatched(patch: (row: any, ctx: any) => Promise<Record<string, unknown>>, check: (report: SnapshotReport) => void) {
+    const original = (await allRows(t, "archive_bundles")).find((row) => row.run_id === first.run_id)!;
+    await t.run(async (ctx) => ctx.db.patch(original._id, await patch(original, ctx)));
+    const before = await entityIds(t);
+    try {
+      const report = await replay(t, first.run_id);
+      expect(report).toMatchObject({ status: "failed", ok: false, mutations: 0 });
+      expect(report.error).toContain("nothing was written");
+      check(report);
+      expect(await entityWrites(t, before)).toBe(0);
+    } finally {
+      const { _id, _creationTime, ...fields } = original;
+      await t.run(async (ctx) => ctx.db.replace(_id, fields));
+    }
+  }
+
+  it("fails before writing when a body does not match its SHA-256, naming the request", async () => {
+    const bundle = (await readBundle(t, first.run_id))!;
+    const victim = bundle.entries.find((entry) => entry.type === "endpoints")!;
+    const name = `endpoints?${victim.params}`;
+    // The index claims another body for one request.
+    const index = JSON.parse(bundle.indexJson.toString("utf8"));
+    index.entries.find((entry: { params: string }) => entry.params === victim.params).sha256 = sha256(Buffer.from("another body"));
+    const json = Buffer.from(JSON.stringify(index));
+    await withBundlePatched(
+      async (_row, ctx) => ({ index_id: await ctx.storage.store(new Blob([gzipSync(json)])), index_sha256: sha256(json) }),
+      (report) => expect(report.error).toContain(`the archived body of ${name} does not match its SHA-256 in the bundle index`),
+    );
+    // A byte of the member's compressed data flipped in the part file.
+    const part = Buffer.from(bundle.parts[0]);
+    part[victim.offset + Math.floor(victim.length / 2)] ^= 0xff;
+    await withBundlePatched(
+      async (row, ctx) => ({ parts: [{ ...row.parts[0], storage_id: await ctx.storage.store(new Blob([part])) }] }),
+      (report) => expect(report.error).toMatch(new RegExp(`the archived body of ${name.replace(/[?.]/g, "\\$&")} (does not match|is not valid gzip)`)),
+    );
+  });
+
+  it("fails before writing when a part file or the index file is missing from storage, naming which", async () => {
+    const copyGone = async (ctx: any) => {
+      const id = await ctx.storage.store(new Blob(["gone"]));
+      await ctx.storage.delete(id);
+      return id;
+    };
+    await withBundlePatched(
+      async (row, ctx) => ({ parts: [{ ...row.parts[0], storage_id: await copyGone(ctx) }] }),
+      (report) => expect(report.error).toContain(`run ${first.run_id} cannot be replayed whole: 1 of its 1 bundle part files (part 0) are missing from file storage`),
+    );
+    await withBundlePatched(
+      async (_row, ctx) => ({ index_id: await copyGone(ctx) }),
+      (report) => expect(report.error).toContain("its bundle index file is missing from file storage"),
+    );
+  });
+});
 
 async function compactAndWait(t: TestConvex, now: number) {
   const id = await t.mutation(internal.archive.compact, { now });
@@ -28,71 +281,37 @@ async function compactAndWait(t: TestConvex, now: number) {
   throw new Error("compaction did not finish");
 }
 
-describe("content-addressed archives", () => {
-  it("two byte-identical runs store each blob once; the second run's rows point at the first's blobs", async () => {
-    const t = setupTest();
-    await withFakeOpenRouter({ recording: golden }, async () => {
-      const first = await t.action(internal.snapshots_v2.runDemo, { snapshot_at: NOW });
-      const second = await t.action(internal.snapshots_v2.runDemo, { snapshot_at: NOW + HOUR });
-      const rows = await allRows(t, "snapshot_archives");
-      const blobs = await allRows(t, "archive_blobs");
-      const bodies = new Set(Object.values(golden).map((body) => JSON.stringify(body)));
-      expect(rows).toHaveLength(2 * (1 + raw.variantFetches));
-      expect(blobs).toHaveLength(bodies.size);
-      expect(blobs.every((blob) => blob.ref_count === 2)).toBe(true);
-      const firstByKey = new Map(rows.filter((r) => r.run_id === first.run_id).map((r) => [`${r.type}?${r.params}`, r.storage_id]));
-      const secondRows = rows.filter((r) => r.run_id === second.run_id);
-      expect(secondRows.every((r) => r.storage_id === firstByKey.get(`${r.type}?${r.params}`))).toBe(true);
-      expect(secondRows.every((r) => r.changed === false)).toBe(true);
-      expect(rows.filter((r) => r.run_id === first.run_id).every((r) => r.changed)).toBe(true);
-      const stored = blobs.reduce((sum, b) => sum + b.compressed_size, 0);
-      expect(await t.query(api.archive.storageStats, {})).toEqual({ rows: rows.length, blobs: blobs.length, stored_bytes: stored, logical_bytes: 2 * stored });
-    });
-  });
-
-  it("marks exactly the archives whose body changed as change points, and stores only the new bodies", async () => {
-    const t = setupTest();
-    let recording: RawRecording = golden;
-    await withFakeOpenRouter({ recording: () => recording }, async () => {
-      await t.action(internal.snapshots_v2.runDemo, { snapshot_at: NOW });
-      const edited = cloneRecording(golden);
-      edited[LIQUID].data[0].pricing.prompt = "0.5";
-      recording = edited;
-      const second = await t.action(internal.snapshots_v2.runDemo, { snapshot_at: NOW + HOUR });
-      const rows = (await allRows(t, "snapshot_archives")).filter((r) => r.run_id === second.run_id);
-      expect(rows.filter((r) => r.changed).map((r) => r.params)).toEqual([LIQUID.split("?")[1]]);
-      expect(await allRows(t, "archive_blobs")).toHaveLength(raw.variantFetches + 1 + 1);
-    });
-  });
-});
-
-describe("compaction", () => {
+describe("compaction of real runs' bundles", () => {
   it("rejects a bad policy with a message naming the field", async () => {
-    const t = setupTest();
-    await expect(t.mutation(internal.archive.compact, { policy: { hourlyForDays: -1, dailyForDays: 365 } })).rejects.toThrow(/hourlyForDays/);
-    await expect(t.mutation(internal.archive.compact, { policy: { hourlyForDays: 30, dailyForDays: 7 } })).rejects.toThrow(/dailyForDays must be at least hourlyForDays/);
-    await expect(t.mutation(internal.archive.compact, { policy: { hourlyForDays: 30, dailyForDays: 365, monthly: 1 } })).rejects.toThrow(/monthly|unrecognized/i);
-    expect(await allRows(t, "archive_compactions")).toHaveLength(0);
+    const fresh = setupTest();
+    await expect(fresh.mutation(internal.archive.compact, { policy: { hourlyForDays: -1, dailyForDays: 365 } })).rejects.toThrow(/hourlyForDays/);
+    await expect(fresh.mutation(internal.archive.compact, { policy: { telemetryForDays: 30, dailyForDays: 7 } })).rejects.toThrow(/dailyForDays must be at least telemetryForDays/);
+    await expect(fresh.mutation(internal.archive.compact, { policy: { hourlyForDays: 30, dailyForDays: 365, monthly: 1 } })).rejects.toThrow(/monthly|unrecognized/i);
+    expect(await allRows(fresh, "archive_compactions")).toHaveLength(0);
   });
 
-  it("run twice or alongside a snapshot, deletes exactly what the policy drops, tolerates a file already gone, and throws nothing", async () => {
+  it("run twice or alongside a snapshot, deletes exactly the bundles the policy drops with their files, tolerates a file already gone, and throws nothing", async () => {
+    // The May 2025 recording has no telemetry: identical bodies, so equal raw digests, hour after hour.
+    const golden = loadGolden();
+    const raw2025 = countRaw(golden);
     const t = setupTest();
     const old = cloneRecording(golden);
-    old[LIQUID].data[0].pricing.prompt = "0.5";
+    old[endpointsKey("liquid/lfm-7b", "standard")].data[0].pricing.prompt = "0.5";
     let recording: RawRecording = old;
+    const NOW = Date.UTC(2026, 10, 1, 12);
     const day40 = NOW - 40 * DAY;
     await withFakeOpenRouter({ recording: () => recording }, async () => {
-      // O: 400 days ago, with a body nobody else has. A, B, C: one day 40 days ago, identical.
+      // O: 400 days ago, beyond the daily tier. A, B, C: one day 40 days ago, identical bodies.
       const O = await t.action(internal.snapshots_v2.runDemo, { snapshot_at: NOW - 400 * DAY });
       recording = golden;
       const A = await t.action(internal.snapshots_v2.runDemo, { snapshot_at: day40 });
       const B = await t.action(internal.snapshots_v2.runDemo, { snapshot_at: day40 + HOUR });
       const C = await t.action(internal.snapshots_v2.runDemo, { snapshot_at: day40 + 2 * HOUR });
-      const before = await allRows(t, "snapshot_archives");
-      const oOnlyBlob = (await allRows(t, "archive_blobs")).find((b) => b.ref_count === 1)!;
-      expect(before.find((r) => r.storage_id === oOnlyBlob.storage_id)!.run_id).toBe(O.run_id);
-      // The file vanishes behind the blob's back: ctx.storage.delete would throw for it.
-      await t.run(async (ctx) => ctx.storage.delete(oOnlyBlob.storage_id));
+      const bundles = await allRows(t, "archive_bundles");
+      const bundleOf = (run_id: Id<"snapshot_runs">) => bundles.find((bundle) => bundle.run_id === run_id)!;
+      expect([O, A, B, C].map((run) => bundleOf(run.run_id).changed)).toEqual([true, true, false, false]);
+      // O's part vanishes behind the row's back: ctx.storage.delete would throw for it.
+      await t.run(async (ctx) => ctx.storage.delete(bundleOf(O.run_id).parts[0].storage_id));
 
       // A snapshot runs while the walk's pages are scheduled.
       const id = await t.mutation(internal.archive.compact, { now: NOW });
@@ -102,30 +321,32 @@ describe("compaction", () => {
         await new Promise((resolve) => setTimeout(resolve, 20));
         record = await t.run(async (ctx) => ctx.db.get(id));
       }
-      // While D was still archiving, C could be the newest archive of some keys and so kept:
-      // a concurrent walk may keep more, never less. O's unique blob went, its file already gone.
-      expect(record).toMatchObject({ status: "done", blobs_deleted: 1 });
-      expect(record!.bytes_reclaimed).toBe(oOnlyBlob.compressed_size);
-      expect(record!.rows_deleted).toBeGreaterThanOrEqual(2 * (1 + raw.variantFetches));
-      expect(record!.rows_deleted).toBeLessThanOrEqual(3 * (1 + raw.variantFetches));
-      const kept = (await allRows(t, "snapshot_archives")).filter((r) => r.run_id === A.run_id || r.run_id === D.run_id);
-      expect(kept).toHaveLength(2 * (1 + raw.variantFetches));
+      // Until D's bundle is recorded, C is the newest and so kept: a concurrent walk may keep more, never less.
+      expect(record).toMatchObject({ status: "done", rows_deleted: 0, blobs_deleted: 0 });
+      expect(record!.bundles_deleted).toBeGreaterThanOrEqual(2);
+      expect(record!.bundles_deleted).toBeLessThanOrEqual(3);
 
-      // Again, with the snapshot done: exactly what the policy keeps is left, and a third walk deletes nothing.
+      // Again, with the snapshot done: O (beyond the daily tier), B and C (same day as A, unchanged) are gone.
       const second = await compactAndWait(t, NOW);
-      expect(record!.rows_deleted + second.rows_deleted).toBe(3 * (1 + raw.variantFetches));
-      const after = await allRows(t, "snapshot_archives");
-      expect(new Set(after.map((r) => r.run_id))).toEqual(new Set([A.run_id, D.run_id]));
-      expect(after).toHaveLength(2 * (1 + raw.variantFetches));
-      const blobs = await allRows(t, "archive_blobs");
-      expect(blobs.every((b) => b.ref_count === after.filter((r) => r.sha256 === b.sha256).length)).toBe(true);
-      expect(before.filter((r) => r.run_id === B.run_id || r.run_id === C.run_id || r.run_id === O.run_id)).toHaveLength(3 * (1 + raw.variantFetches));
+      expect(record!.bundles_deleted! + second.bundles_deleted!).toBe(3);
+      const after = await allRows(t, "archive_bundles");
+      expect(after.map((bundle) => bundle.run_id).sort()).toEqual([A.run_id, D.run_id].sort());
+      const gone = [O, B, C].map((run) => bundleOf(run.run_id));
+      const files = await t.run(async (ctx) => ({
+        gone: await Promise.all(gone.flatMap((bundle) => [bundle.index_id, ...bundle.parts.map((part) => part.storage_id)]).map((id) => ctx.db.system.get(id))),
+        kept: await Promise.all(after.flatMap((bundle) => [bundle.index_id, ...bundle.parts.map((part) => part.storage_id)]).map((id) => ctx.db.system.get(id))),
+      }));
+      expect(files.gone.every((file) => file === null)).toBe(true);
+      expect(files.kept.every((file) => file !== null)).toBe(true);
+      const traces = await t.run(async (ctx) => Promise.all([O, A, B, C, D].map(async (run) => (await ctx.db.get(run.run_id))!.archives_compacted?.deleted ?? 0)));
+      expect(traces).toEqual([1 + raw2025.variantFetches, 0, 1 + raw2025.variantFetches, 1 + raw2025.variantFetches, 0]);
+      const keptBytes = after.reduce((sum, bundle) => sum + bundle.compressed_bytes, 0);
+      expect(await t.query(api.archive.storageStats, {})).toMatchObject({ bundles: 2, responses: 2 * (1 + raw2025.variantFetches), stored_bytes: keptBytes });
 
       const third = await compactAndWait(t, NOW);
-      expect(third).toMatchObject({ rows_deleted: 0, blobs_deleted: 0 });
-      expect(await allRows(t, "snapshot_archives")).toHaveLength(after.length);
-      const replay = await t.action(internal.snapshots_v2.runDemo, { replay_from: A.run_id, output: "dry-run" });
-      expect(replay.status).toBe("ok");
+      expect(third).toMatchObject({ bundles_deleted: 0, bundles_examined: 1 });
+      const replayed = await t.action(internal.snapshots_v2.runDemo, { replay_from: A.run_id, output: "dry-run" });
+      expect(replayed.status).toBe("ok");
     });
   });
 

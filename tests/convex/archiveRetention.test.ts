@@ -1,17 +1,20 @@
 /**
- * Archive retention over a simulated 400 days of hourly runs: compaction must leave exactly what
- * the policy says, computed here independently from the list of runs; no blob unreferenced, no
- * row pointing at a deleted blob, and every surviving complete run still replayable. The backlog
- * (over 16,000 deletions) is larger than one transaction may write, so it completes only through
- * self-scheduling.
+ * Archive retention. Bundles, on hand-made hours: the change-point flag follows the durable
+ * digest whatever order bundles arrive in (a backfill fixes the next one's flag), and compaction
+ * keeps change points, firsts of day and the newest, drops hours that differ only in telemetry
+ * past the telemetry tier, fixes stale flags, deletes dropped bundles' files and traces their
+ * runs; over 30 simulated days it leaves exactly what the policy says (counted by hand below, and
+ * recomputed independently from the list of hours), through self-scheduled pages.
  *
- * The simulated archive is written directly (rows, blobs, totals as the archiver leaves them):
- * convex-test scans a whole table per index query, so 9,600 runs through the archiver would take
- * tens of minutes. The archiver itself is tested run by run in archive.test.ts.
+ * Legacy per-request rows (written before bundles, still compacted by the same walk): a
+ * simulated 400 days of hourly runs, where compaction must leave exactly what the policy says, no
+ * blob unreferenced, no row pointing at a deleted blob, and every surviving complete run still
+ * replayable; the backlog (over 16,000 deletions) is larger than one transaction may write. And on
+ * hand-made hours, compaction keeps real change points even under a stale flag and fixes them.
  *
- * Then, on hand-made hours of one day: change-point flags stay true when archives arrive out of
- * order (a backfill), compaction keeps real change points even under a stale flag and fixes the
- * flags it keeps, and each run records how many of its archives compaction deleted, and when.
+ * Simulated archives are written directly (rows, files, totals as the archiver leaves them):
+ * convex-test scans a whole table per index query, so thousands of runs through the archiver
+ * would take tens of minutes. The archiver itself is tested run by run in archive.test.ts.
  */
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
@@ -69,7 +72,7 @@ let t: TestConvex;
 let simRows: SimRow[];
 let runIds: Id<"snapshot_runs">[];
 
-describe("compaction over 400 simulated days of hourly runs", () => {
+describe("legacy rows: compaction over 400 simulated days of hourly runs", () => {
   beforeAll(async () => {
     t = setupTest();
     simRows = [];
@@ -142,8 +145,9 @@ describe("compaction over 400 simulated days of hourly runs", () => {
       await ctx.db.insert("archive_totals", { name: "archive", rows: simRows.length, blobs: blobs.size, stored_bytes: stored, logical_bytes: logical });
     });
 
+    // A policy object in the older spelling: 30 days of every hour.
     vi.useFakeTimers();
-    await t.mutation(internal.archive.compact, { now: NOW });
+    await t.mutation(internal.archive.compact, { now: NOW, policy: { hourlyForDays: 30, dailyForDays: 365 } });
     await t.finishAllScheduledFunctions(vi.runAllTimers, 1000);
     vi.useRealTimers();
   }, 600_000);
@@ -181,6 +185,8 @@ describe("compaction over 400 simulated days of hourly runs", () => {
     const blobBySha = new Map(blobs.map((b) => [b.sha256, b]));
     expect(rows.every((row) => blobBySha.get(row.sha256)?.storage_id === row.storage_id)).toBe(true);
     expect(await t.query(api.archive.storageStats, {})).toEqual({
+      bundles: 0,
+      responses: rows.length,
       rows: rows.length,
       blobs: blobs.length,
       stored_bytes: blobs.reduce((sum, b) => sum + b.compressed_size, 0),
@@ -235,7 +241,7 @@ describe("compaction over 400 simulated days of hourly runs", () => {
   });
 });
 
-describe("change points stay true whatever order archives arrive in", () => {
+describe("legacy rows: change points judged by content", () => {
   // One UTC day, hours h0..h4; a policy whose hourly tier is one day, so at LATER every hour is in
   // the daily tier: kept if newest of its key, first of its day, or a change point.
   const DAY_START = Date.UTC(2025, 0, 10);
@@ -296,57 +302,6 @@ describe("change points stay true whatever order archives arrive in", () => {
     return (await t.query(api.archive.lastCompaction, {}))!;
   }
 
-  it("a backfilled hour fixes the next archive's flag, and compaction keeps every real change point", async () => {
-    const t = setupTest();
-    const runs = await insertRuns(t, [0, 1, 2, 3, 4]);
-    const stored = await storeBodies(t);
-    const row = (hour: number, params: string, body: Body) => ({
-      run_id: runs[hour],
-      snapshot_at: at(hour),
-      type: "endpoints" as const,
-      params,
-      ...stored[body],
-      reused: false,
-    });
-    // Key "one": A B A A A in time. Key "two": A B B B B in time. h1 of both arrives last, in one batch.
-    await t.mutation(internal.archive.recordBatch, { rows: [row(0, "one", "A"), row(0, "two", "A")] });
-    await t.mutation(internal.archive.recordBatch, { rows: [row(2, "one", "A"), row(2, "two", "B")] });
-    await t.mutation(internal.archive.recordBatch, { rows: [row(3, "one", "A"), row(3, "two", "B"), row(4, "one", "A"), row(4, "two", "B")] });
-    expect(await series(t, stored)).toEqual({
-      one: ["h0:A:true", "h2:A:false", "h3:A:false", "h4:A:false"],
-      two: ["h0:A:true", "h2:B:true", "h3:B:false", "h4:B:false"],
-    });
-    await t.mutation(internal.archive.recordBatch, { rows: [row(1, "one", "B"), row(1, "two", "B")] });
-    // Each flag against its true predecessor: one's h2 (A after B) became a change point, two's
-    // h2 (B after B) stopped being one.
-    expect(await series(t, stored)).toEqual({
-      one: ["h0:A:true", "h1:B:true", "h2:A:true", "h3:A:false", "h4:A:false"],
-      two: ["h0:A:true", "h1:B:true", "h2:B:false", "h3:B:false", "h4:B:false"],
-    });
-
-    // By the policy: h0 first of day, h1 and one's h2 change points, h4 newest. Deleted: one's h3,
-    // two's h2 and h3; so run h2 lost 1 archive and run h3 lost 2.
-    const record = await compactWithFakeTimers(t, LATER);
-    expect(record).toMatchObject({ status: "done", rows_examined: 10, rows_deleted: 3 });
-    expect(await series(t, stored)).toEqual({
-      one: ["h0:A:true", "h1:B:true", "h2:A:true", "h4:A:false"],
-      two: ["h0:A:true", "h1:B:true", "h4:B:false"],
-    });
-    const traces = await t.run(async (ctx) => Promise.all(runs.map(async (id) => (await ctx.db.get(id))!.archives_compacted ?? null)));
-    expect(traces).toEqual([null, null, { deleted: 1, last_at: LATER }, { deleted: 2, last_at: LATER }, null]);
-  });
-
-  it("a batch that backfills several hours of one key sees its own earlier rows", async () => {
-    const t = setupTest();
-    const runs = await insertRuns(t, [0, 1, 2, 3]);
-    const stored = await storeBodies(t);
-    const row = (hour: number, body: Body) => ({ run_id: runs[hour], snapshot_at: at(hour), type: "models" as const, params: "", ...stored[body], reused: false });
-    await t.mutation(internal.archive.recordBatch, { rows: [row(0, "A"), row(3, "A")] });
-    // h2 arrives before h1 within one batch: A at h2 is first judged against h0 (A), then h1 (B) lands under it.
-    await t.mutation(internal.archive.recordBatch, { rows: [row(2, "A"), row(1, "B")] });
-    expect(await series(t, stored)).toEqual({ "": ["h0:A:true", "h1:B:true", "h2:A:true", "h3:A:false"] });
-  });
-
   it("compaction decides change points from content, not a stale flag, fixes the flags it keeps, and traces each run", async () => {
     const t = setupTest();
     const runs = await insertRuns(t, [0, 2, 4]);
@@ -388,5 +343,210 @@ describe("change points stay true whatever order archives arrive in", () => {
     expect(await traceOf(runs[0])).toEqual({ deleted: 2, last_at: BEYOND_DAILY });
     expect(await t.run(async (ctx) => ctx.db.get(runs[1]))).toBeNull();
     expect(await traceOf(runs[2])).toBeNull();
+  });
+});
+
+describe("bundles: the change point follows the durable digest", () => {
+  // One UTC day, hours h0..h5; with a one-day telemetry tier, at LATER every hour is in the daily
+  // tier: kept if it is the newest bundle, the first of its day, or a change point.
+  const DAY_START = Date.UTC(2025, 0, 10);
+  const at = (hour: number) => DAY_START + (1 + hour) * HOUR;
+  const POLICY = { telemetryForDays: 1, dailyForDays: 365 };
+  const LATER = DAY_START + 10 * DAY;
+  const BEYOND_DAILY = DAY_START + 400 * DAY;
+  const REQUESTS = 3;
+
+  const insertRuns = (t: TestConvex, hours: number[]) =>
+    t.run(async (ctx) => {
+      const ids: Id<"snapshot_runs">[] = [];
+      for (const hour of hours) {
+        ids.push(await ctx.db.insert("snapshot_runs", { snapshot_at: at(hour), started_at: at(hour), status: "ok", config: { output: "convex", source: "remote", maxConcurrency: 8 } }));
+      }
+      return ids;
+    });
+
+  /** A bundle's files (tiny stand-ins: compaction never reads them) and its row's fields but the flag. */
+  const bundleFiles = (t: TestConvex, run_id: Id<"snapshot_runs">, hour: number, durable_digest: string) =>
+    t.run(async (ctx) => ({
+      run_id,
+      snapshot_at: at(hour),
+      parts: [{ storage_id: await ctx.storage.store(new Blob([`part of h${hour}`])), compressed_size: 100 }],
+      index_id: await ctx.storage.store(new Blob([`index of h${hour}`])),
+      index_sha256: sha256(`index of h${hour}`),
+      index_compressed_size: 20,
+      requests: REQUESTS,
+      raw_bytes: 1000,
+      compressed_bytes: 120,
+      durable_digest,
+    }));
+
+  /** The bundles in time order, as "hour:digest:changed". */
+  async function series(t: TestConvex) {
+    const rows = (await allRows(t, "archive_bundles")).sort((a, b) => a.snapshot_at - b.snapshot_at);
+    return rows.map((row) => `h${(row.snapshot_at - DAY_START) / HOUR - 1}:${row.durable_digest}:${row.changed}`);
+  }
+
+  async function compactWithFakeTimers(t: TestConvex, now: number) {
+    vi.useFakeTimers();
+    try {
+      await t.mutation(internal.archive.compact, { now, policy: POLICY });
+      await t.finishAllScheduledFunctions(vi.runAllTimers);
+    } finally {
+      vi.useRealTimers();
+    }
+    return (await t.query(api.archive.lastCompaction, {}))!;
+  }
+
+  it("judges the hourly bundle by the newest digest on the totals row; a backfill fixes the next bundle's flag either way", async () => {
+    const t = setupTest();
+    const runs = await insertRuns(t, [0, 1, 2, 3, 4, 5]);
+    const record = async (hour: number, digest: string) => (await t.mutation(internal.archive.recordBundle, { bundle: await bundleFiles(t, runs[hour], hour, digest) })).changed;
+    // In time: X Y Y X Y Y. h1 and h3 arrive last.
+    expect([await record(0, "X"), await record(2, "Y"), await record(4, "Y"), await record(5, "Y")]).toEqual([true, true, false, false]);
+    expect((await allRows(t, "archive_totals"))[0].newest_bundle).toEqual({ snapshot_at: at(5), durable_digest: "Y" });
+    // h1 (Y) lands between X and Y: h2 stops being a change point.
+    expect(await record(1, "Y")).toBe(true);
+    expect(await series(t)).toEqual(["h0:X:true", "h1:Y:true", "h2:Y:false", "h4:Y:false", "h5:Y:false"]);
+    // h3 (X) lands between Y and Y: it is one, and h4 becomes one.
+    expect(await record(3, "X")).toBe(true);
+    expect(await series(t)).toEqual(["h0:X:true", "h1:Y:true", "h2:Y:false", "h3:X:true", "h4:Y:true", "h5:Y:false"]);
+    // The newest is still h5.
+    const [totals] = await allRows(t, "archive_totals");
+    expect(totals).toMatchObject({ newest_bundle: { snapshot_at: at(5), durable_digest: "Y" }, bundles: 6, bundle_requests: 6 * REQUESTS, stored_bytes: 6 * 120 });
+    // A run records one bundle.
+    await expect(t.mutation(internal.archive.recordBundle, { bundle: await bundleFiles(t, runs[5], 5, "Y") })).rejects.toThrow(`run ${runs[5]} already has an archive bundle`);
+
+    // By the policy: h0 first of day, h1, h3, h4 change points, h5 newest. Deleted: h2 only.
+    const bundles = await allRows(t, "archive_bundles");
+    const compaction = await compactWithFakeTimers(t, LATER);
+    expect(compaction).toMatchObject({ status: "done", bundles_examined: 6, bundles_deleted: 1, rows_deleted: 0, bytes_reclaimed: 120 });
+    expect(await series(t)).toEqual(["h0:X:true", "h1:Y:true", "h3:X:true", "h4:Y:true", "h5:Y:false"]);
+    const h2 = bundles.find((bundle) => bundle.run_id === runs[2])!;
+    expect(await t.run(async (ctx) => [await ctx.db.system.get(h2.index_id), await ctx.db.system.get(h2.parts[0].storage_id)])).toEqual([null, null]);
+    const traces = await t.run(async (ctx) => Promise.all(runs.map(async (id) => (await ctx.db.get(id))!.archives_compacted ?? null)));
+    expect(traces).toEqual([null, null, { deleted: REQUESTS, last_at: LATER }, null, null, null]);
+    expect(await t.query(api.archive.storageStats, {})).toMatchObject({ bundles: 5, responses: 5 * REQUESTS, stored_bytes: 5 * 120 });
+  });
+
+  it("compaction judges change points by digest, not a stale flag, fixes the flags it keeps, and past the daily tier keeps only the newest", async () => {
+    const t = setupTest();
+    const runs = await insertRuns(t, [0, 1, 2, 3, 4]);
+    // X X Y Y Y in time; h2's flag wrongly says unchanged, h1's and h4's wrongly say changed (as raw digests would).
+    const flags = [true, true, false, false, true];
+    const digests = ["X", "X", "Y", "Y", "Y"];
+    const files: Awaited<ReturnType<typeof bundleFiles>>[] = [];
+    for (let hour = 0; hour < 5; hour++) files.push(await bundleFiles(t, runs[hour], hour, digests[hour]));
+    await t.run(async (ctx) => {
+      for (let hour = 0; hour < 5; hour++) await ctx.db.insert("archive_bundles", { ...files[hour], changed: flags[hour] });
+      await ctx.db.insert("archive_totals", { name: "archive", rows: 0, blobs: 0, stored_bytes: 5 * 120, logical_bytes: 5 * 120, bundles: 5, bundle_requests: 5 * REQUESTS });
+    });
+    // Kept: h0 first of day, h2 the change point, h4 newest. Deleted: h1 and h3, which differ from the hour before only in telemetry.
+    const first = await compactWithFakeTimers(t, LATER);
+    expect(first).toMatchObject({ status: "done", bundles_examined: 5, bundles_deleted: 2 });
+    expect(await series(t)).toEqual(["h0:X:true", "h2:Y:true", "h4:Y:false"]);
+    // Past the daily horizon only the newest stays, and with no bundle before it left it is a change point.
+    const second = await compactWithFakeTimers(t, BEYOND_DAILY);
+    expect(second).toMatchObject({ status: "done", bundles_deleted: 2 });
+    expect(await series(t)).toEqual(["h4:Y:true"]);
+    const traces = await t.run(async (ctx) => Promise.all(runs.map(async (id) => (await ctx.db.get(id))!.archives_compacted?.deleted ?? 0)));
+    expect(traces).toEqual([REQUESTS, REQUESTS, REQUESTS, REQUESTS, 0]);
+    expect(await t.query(api.archive.storageStats, {})).toMatchObject({ bundles: 1, responses: REQUESTS, stored_bytes: 120 });
+  });
+});
+
+describe("bundles: compaction over 30 simulated days of hourly runs", () => {
+  const START_30 = Date.UTC(2025, 5, 1);
+  const HOURS = 30 * 24;
+  const NOW_30 = START_30 + HOURS * HOUR;
+  const POLICY = { telemetryForDays: 3, dailyForDays: 14 };
+  /** The hours whose content really changed; every other hour differs from the one before only in telemetry. */
+  const CHANGES = [5, 100, 101, 250, 400, 401, 402, 600, 700];
+  const digestOf = (hour: number) => `content v${CHANGES.filter((change) => change <= hour).length}`;
+
+  /** Survivors by the policy's words, from the list of hours alone: judged against the last hour kept. */
+  function expectedSurvivors(): number[] {
+    const kept: number[] = [];
+    for (let hour = 0; hour < HOURS; hour++) {
+      const age = NOW_30 - (START_30 + hour * HOUR);
+      const last = kept.length > 0 ? kept[kept.length - 1] : null;
+      const changePoint = last === null || digestOf(last) !== digestOf(hour);
+      const firstOfDay = last === null || Math.floor(last / 24) !== Math.floor(hour / 24);
+      if (hour === HOURS - 1 || age <= 3 * DAY || (age <= 14 * DAY && (changePoint || firstOfDay))) kept.push(hour);
+    }
+    return kept;
+  }
+
+  let t: TestConvex;
+  let runIds: Id<"snapshot_runs">[];
+
+  beforeAll(async () => {
+    t = setupTest();
+    // Every bundle stored with changed: true, as raw-body digests would have it.
+    runIds = await t.run(async (ctx) => {
+      const ids: Id<"snapshot_runs">[] = [];
+      for (let hour = 0; hour < HOURS; hour++) {
+        const snapshot_at = START_30 + hour * HOUR;
+        const run_id = await ctx.db.insert("snapshot_runs", { snapshot_at, started_at: snapshot_at, status: "ok", config: { output: "convex", source: "remote", maxConcurrency: 8 } });
+        ids.push(run_id);
+        await ctx.db.insert("archive_bundles", {
+          run_id,
+          snapshot_at,
+          parts: [{ storage_id: await ctx.storage.store(new Blob([`part ${hour}`])), compressed_size: 100 }],
+          index_id: await ctx.storage.store(new Blob([`index ${hour}`])),
+          index_sha256: sha256(`index ${hour}`),
+          index_compressed_size: 20,
+          requests: 2,
+          raw_bytes: 1000,
+          compressed_bytes: 120,
+          durable_digest: digestOf(hour),
+          changed: true,
+        });
+      }
+      await ctx.db.insert("archive_totals", { name: "archive", rows: 0, blobs: 0, stored_bytes: HOURS * 120, logical_bytes: HOURS * 120, bundles: HOURS, bundle_requests: HOURS * 2 });
+      return ids;
+    });
+    vi.useFakeTimers();
+    await t.mutation(internal.archive.compact, { now: NOW_30, policy: POLICY });
+    await t.finishAllScheduledFunctions(vi.runAllTimers, 1000);
+    vi.useRealTimers();
+  }, 300_000);
+
+  it("keeps every hour of the last 3 days, then firsts of day and change points for 14, and nothing older", async () => {
+    // By hand: hours 648–719 are within 3 days (72); days 16–26 (hours 384–647) keep their 11
+    // firsts of day and the change points 400, 401, 402 and 600 (600 is also day 25's first): 14.
+    // Hours before 384 are past 14 days and not the newest: none.
+    const expected = expectedSurvivors();
+    expect(expected).toHaveLength(72 + 14);
+    const hourOf = new Map(runIds.map((id, hour) => [id, hour]));
+    const kept = (await allRows(t, "archive_bundles")).map((bundle) => hourOf.get(bundle.run_id)!).sort((a, b) => a - b);
+    expect(kept).toEqual(expected);
+    const record = (await t.query(api.archive.lastCompaction, {}))!;
+    expect(record).toMatchObject({ status: "done", bundles_examined: HOURS - 72, bundles_deleted: HOURS - 86, rows_examined: 0 });
+    expect(record.pages).toBeGreaterThan(3);
+  });
+
+  it("fixes the flags it keeps, deletes exactly the dropped bundles' files, traces their runs and keeps the totals true", async () => {
+    const bundles = (await allRows(t, "archive_bundles")).sort((a, b) => a.snapshot_at - b.snapshot_at);
+    const hourOf = (bundle: { snapshot_at: number }) => (bundle.snapshot_at - START_30) / HOUR;
+    // In the daily tier: h384 has no bundle before it left (true), the change points true, other firsts of day false.
+    const daily = bundles.filter((bundle) => hourOf(bundle) < 648);
+    expect(daily.filter((bundle) => bundle.changed).map(hourOf)).toEqual([384, 400, 401, 402, 600]);
+    // The only files are the kept bundles' own.
+    const files = await t.run(async (ctx) => ({
+      stored: (await ctx.db.system.query("_storage").collect()).map((file) => file._id).sort(),
+      kept: bundles.flatMap((bundle) => [bundle.index_id, ...bundle.parts.map((part) => part.storage_id)]).sort(),
+    }));
+    expect(files.stored).toEqual(files.kept);
+    const traced = await t.run(async (ctx) => Promise.all(runIds.map(async (id) => (await ctx.db.get(id))!.archives_compacted?.deleted ?? 0)));
+    expect(traced.filter((deleted) => deleted === 2)).toHaveLength(HOURS - bundles.length);
+    expect(await t.query(api.archive.storageStats, {})).toEqual({ bundles: bundles.length, responses: 2 * bundles.length, rows: 0, blobs: 0, stored_bytes: 120 * bundles.length, logical_bytes: 120 * bundles.length });
+  });
+
+  it("a second walk deletes nothing", async () => {
+    vi.useFakeTimers();
+    await t.mutation(internal.archive.compact, { now: NOW_30, policy: POLICY });
+    await t.finishAllScheduledFunctions(vi.runAllTimers, 1000);
+    vi.useRealTimers();
+    expect(await t.query(api.archive.lastCompaction, {})).toMatchObject({ status: "done", bundles_deleted: 0, bundles_examined: 14 });
   });
 });

@@ -96,7 +96,7 @@ describe("run lease", () => {
       expect((await t.query(api.snapshots_v2.status, {})).last_run!.run_id).toBe(ok.run_id);
       expect(await allRows(t, "or_models")).toHaveLength(raw.models);
       expect(await allRows(t, "or_endpoints")).toHaveLength(raw.endpoints);
-      expect(await allRows(t, "snapshot_archives")).toHaveLength(1 + raw.variantFetches);
+      expect((await allRows(t, "archive_bundles")).map((bundle) => [bundle.run_id, bundle.requests])).toEqual([[ok.run_id, 1 + raw.variantFetches]]);
       expect(await allRows(t, "snapshot_lease")).toHaveLength(0);
     });
   });

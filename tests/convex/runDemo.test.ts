@@ -5,11 +5,10 @@
  * reading the tables before and after, not from the writer's statistics.
  */
 import { createHash } from "node:crypto";
-import { gunzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
 import { internal } from "../../convex/_generated/api";
 import crons from "../../convex/crons";
-import { allRows, byId, callsTo, documentsWritten, runCounted, setupTest, withFakeOpenRouter } from "./setup";
+import { allRows, byId, callsTo, documentsWritten, readBundle, runCounted, setupTest, withFakeOpenRouter } from "./setup";
 import { cloneRecording, countRaw, endpointsKey, loadGolden, MODELS_KEY, type RawRecording } from "../support/recording";
 
 const golden = loadGolden();
@@ -130,25 +129,30 @@ describe("runDemo over the golden recording", () => {
     });
   });
 
-  it("archives every response gzip-compressed, byte for byte, with its SHA-256", async () => {
+  it("archives every response in one bundle, each gzip-compressed byte for byte, with its SHA-256", async () => {
     const t = setupTest();
     await withFakeOpenRouter({ recording: golden }, async () => {
       const report = await t.action(internal.snapshots_v2.runDemo, { snapshot_at: T0 });
-      const archives = await allRows(t, "snapshot_archives");
-      expect(archives).toHaveLength(1 + raw.variantFetches);
+      expect(await allRows(t, "archive_bundles")).toHaveLength(1);
+      const bundle = (await readBundle(t, report.run_id))!;
+      expect(bundle.entries).toHaveLength(1 + raw.variantFetches);
       expect(report.archived).toBe(1 + raw.variantFetches);
-      expect(new Set(archives.map((a) => a.params)).size).toBe(archives.length);
-      for (const archive of archives) {
-        const key = archive.params === "" ? MODELS_KEY : `/api/frontend/stats/endpoint?${archive.params}`;
+      expect(bundle.row).toMatchObject({ run_id: report.run_id, snapshot_at: T0, requests: 1 + raw.variantFetches, changed: true });
+      expect(new Set(bundle.entries.map((e) => e.params)).size).toBe(bundle.entries.length);
+      let rawBytes = 0;
+      for (const entry of bundle.entries) {
+        const key = entry.params === "" ? MODELS_KEY : `/api/frontend/stats/endpoint?${entry.params}`;
         const expectedBody = Buffer.from(JSON.stringify(golden[key]));
-        const gzipped = await t.run(async (ctx) => (await ctx.storage.get(archive.storage_id))!.arrayBuffer());
-        const body = gunzipSync(Buffer.from(gzipped));
-        expect(body.equals(expectedBody)).toBe(true);
-        expect(archive.sha256).toBe(createHash("sha256").update(expectedBody).digest("hex"));
-        expect(archive.size).toBe(expectedBody.byteLength);
-        expect(archive.compressed_size).toBe(gzipped.byteLength);
-        expect(archive.run_id).toBe(report.run_id);
+        expect(bundle.bodyOf(entry).equals(expectedBody)).toBe(true);
+        expect(entry.sha256).toBe(createHash("sha256").update(expectedBody).digest("hex"));
+        expect(entry.size).toBe(expectedBody.byteLength);
+        rawBytes += expectedBody.byteLength;
       }
+      expect(bundle.row.raw_bytes).toBe(rawBytes);
+      expect(bundle.row.index_sha256).toBe(createHash("sha256").update(bundle.indexJson).digest("hex"));
+      const partBytes = bundle.parts.reduce((sum, part) => sum + part.byteLength, 0);
+      expect(bundle.row.parts.map((part) => part.compressed_size)).toEqual(bundle.parts.map((part) => part.byteLength));
+      expect(bundle.row.compressed_bytes).toBe(partBytes + bundle.row.index_compressed_size);
     });
   });
 
@@ -218,7 +222,7 @@ describe("runDemo over the golden recording", () => {
       expect(report.endpoints.insert).toBe(raw.endpoints);
       expect(report.mutations).toBe(0);
       expect(await allRows(t, "or_models")).toHaveLength(0);
-      expect(await allRows(t, "snapshot_archives")).toHaveLength(0);
+      expect(await allRows(t, "archive_bundles")).toHaveLength(0);
     });
   });
 

@@ -3,10 +3,11 @@
  * Convex's real per-transaction limits, plus helpers that read the tables directly (so tests count
  * rows and writes independently of the writer's own statistics).
  */
+import { gunzipSync } from "node:zlib";
 import { convexTest } from "convex-test";
 import { getFunctionName, type FunctionReference } from "convex/server";
 import type { ActionCtx } from "../../convex/_generated/server";
-import type { TableNames } from "../../convex/_generated/dataModel";
+import type { Id, TableNames } from "../../convex/_generated/dataModel";
 import { runSnapshot, type RunSnapshotArgs } from "../../convex/lib/runSnapshot";
 import schema from "../../convex/schema";
 import { startFakeOpenRouter, type FakeOpenRouter, type FakeOpenRouterOptions } from "../support/fakeOpenRouter";
@@ -106,4 +107,28 @@ export async function runCounted(t: TestConvex, args: RunSnapshotArgs) {
 
 export function callsTo(calls: string[], name: string): number {
   return calls.filter((call) => call === name).length;
+}
+
+export type BundleEntryRead = { type: "models" | "endpoints"; params: string; status?: number; sha256: string; size: number; part: number; offset: number; length: number };
+
+/**
+ * A run's archive bundle read straight from its row and files, with Node's zlib rather than the
+ * module's decoder: the row, the index entries, each part's bytes and each entry's raw body.
+ * Null when the run has no bundle.
+ */
+export async function readBundle(t: TestConvex, run_id: Id<"snapshot_runs">) {
+  const read = await t.run(async (ctx) => {
+    const row = await ctx.db.query("archive_bundles").withIndex("by_run_id", (q) => q.eq("run_id", run_id)).unique();
+    if (!row) return null;
+    const index = await (await ctx.storage.get(row.index_id))!.arrayBuffer();
+    const parts: ArrayBuffer[] = [];
+    for (const part of row.parts) parts.push(await (await ctx.storage.get(part.storage_id))!.arrayBuffer());
+    return { row, index, parts };
+  });
+  if (!read) return null;
+  const indexJson = gunzipSync(Buffer.from(read.index));
+  const entries: BundleEntryRead[] = JSON.parse(indexJson.toString("utf8")).entries;
+  const parts = read.parts.map((part) => Buffer.from(part));
+  const bodyOf = (entry: BundleEntryRead) => gunzipSync(parts[entry.part].subarray(entry.offset, entry.offset + entry.length));
+  return { row: read.row, indexJson, entries, parts, bodyOf };
 }

@@ -105,8 +105,8 @@ describe("replay semantics", () => {
       expect(backfill).toMatchObject({ status: "ok", mutations: 0 });
       expect(backfill.entities_skipped).toContain(b.run_id);
       expect(backfill.archived).toBe(server.requestCount());
-      const backfillArchives = await t.run(async (ctx) => ctx.db.query("snapshot_archives").withIndex("by_run_id", (q) => q.eq("run_id", backfill.run_id)).collect());
-      expect(backfillArchives).toHaveLength(backfill.archived);
+      const backfillBundle = await t.run(async (ctx) => ctx.db.query("archive_bundles").withIndex("by_run_id", (q) => q.eq("run_id", backfill.run_id)).unique());
+      expect(backfillBundle!.requests).toBe(backfill.archived);
       expect(await entityWrites(t, before)).toBe(0);
 
       // No row's newest timestamp went back, and every row's timestamps are in order.
@@ -188,20 +188,20 @@ describe("replay semantics", () => {
 });
 
 describe("replay of incomplete archives", () => {
-  it("fails before writing when archives or their files are missing, names why, and stops when a body vanishes mid-replay", async () => {
+  it("fails before writing when a bundle or its files are missing, names why, and stops when a part vanishes mid-replay", async () => {
     const t = setupTest();
     await withFakeOpenRouter({ recording: base }, async () => {
       const a = await t.action(internal.snapshots_v2.runDemo, { snapshot_at: T0 });
       const a2 = await t.action(internal.snapshots_v2.runDemo, { snapshot_at: T0 + HOUR });
       expect(a2.archived).toBe(1 + raw.variantFetches);
       const before = await entityTables(t);
-      const archivesOf = (run_id: Id<"snapshot_runs">) =>
-        t.run(async (ctx) => ctx.db.query("snapshot_archives").withIndex("by_run_id", (q) => q.eq("run_id", run_id)).collect());
+      const bundleOf = (run_id: Id<"snapshot_runs">) => t.run(async (ctx) => ctx.db.query("archive_bundles").withIndex("by_run_id", (q) => q.eq("run_id", run_id)).unique());
 
-      // A body that vanishes while the replay runs (a compaction meanwhile) stops the run: failed, not healthy.
-      const victim = (await archivesOf(a2.run_id)).find((row) => row.type === "endpoints")!.storage_id;
+      // A part that vanishes after the replay checked it (a compaction meanwhile) stops the run: failed, not healthy.
+      const victim = (await bundleOf(a2.run_id))!.parts[0].storage_id;
+      let reads = 0;
       const vanished = await t.action(async (ctx) =>
-        runSnapshot({ ...ctx, storage: { ...ctx.storage, get: async (id: Id<"_storage">) => (id === victim ? null : ctx.storage.get(id)) } } as typeof ctx, {
+        runSnapshot({ ...ctx, storage: { ...ctx.storage, get: async (id: Id<"_storage">) => (id === victim && reads++ > 0 ? null : ctx.storage.get(id)) } } as typeof ctx, {
           replay_from: a2.run_id,
         }),
       );
@@ -211,38 +211,28 @@ describe("replay of incomplete archives", () => {
       // A full compaction leaves A nothing: the replay says so, with the date, instead of "never archived".
       vi.useFakeTimers();
       const compactedAt = T0 + 5 * DAY;
-      await t.mutation(internal.archive.compact, { policy: { hourlyForDays: 1, dailyForDays: 1 }, now: compactedAt });
+      await t.mutation(internal.archive.compact, { policy: { telemetryForDays: 1, dailyForDays: 1 }, now: compactedAt });
       await t.finishAllScheduledFunctions(vi.runAllTimers, 1000);
       vi.useRealTimers();
-      expect(await archivesOf(a.run_id)).toHaveLength(0);
+      expect(await bundleOf(a.run_id)).toBeNull();
       const date = new Date(compactedAt).toISOString().slice(0, 10);
       const compacted = await t.action(internal.snapshots_v2.runDemo, { replay_from: a.run_id, output: "dry-run" });
       expect(compacted).toMatchObject({ status: "failed", ok: false });
       expect(compacted.error).toContain(`run ${a.run_id}'s ${a.archived} archives were deleted by compaction on ${date}`);
 
-      // Files gone from storage, then rows gone: the replay of the newest run fails, names both counts, writes nothing.
-      // Bodies are content-addressed: take files that only one of the run's rows points at.
-      const rows = await archivesOf(a2.run_id);
-      const pointers = new Map<string, number>();
-      for (const row of rows) pointers.set(row.storage_id, (pointers.get(row.storage_id) ?? 0) + 1);
-      const endpointRows = rows.filter((row) => row.type === "endpoints");
-      const lostFiles = endpointRows.filter((row) => pointers.get(row.storage_id) === 1).slice(0, 3);
-      expect(lostFiles).toHaveLength(3);
-      await t.run(async (ctx) => {
-        for (const row of lostFiles) await ctx.storage.delete(row.storage_id);
-      });
+      // The index file gone, then the part too: the replay of the newest run fails, names both, writes nothing.
+      const bundle = (await bundleOf(a2.run_id))!;
+      await t.run(async (ctx) => ctx.storage.delete(bundle.index_id));
+      const indexGone = await t.action(internal.snapshots_v2.runDemo, { replay_from: a2.run_id });
+      expect(indexGone).toMatchObject({ status: "failed", ok: false, mutations: 0 });
+      expect(indexGone.error).toContain(`run ${a2.run_id} cannot be replayed whole: its bundle index file is missing from file storage; nothing was written`);
+      await t.run(async (ctx) => ctx.storage.delete(bundle.parts[0].storage_id));
       const filesGone = await t.action(internal.snapshots_v2.runDemo, { replay_from: a2.run_id });
-      expect(filesGone).toMatchObject({ status: "failed", ok: false, mutations: 0 });
-      expect(filesGone.error).toContain(`3 of its ${a2.archived} archived bodies are missing from file storage`);
-      expect(filesGone.error).toContain("nothing was written");
-      const half = endpointRows.filter((row) => !lostFiles.includes(row)).filter((_, index) => index % 2 === 0);
-      await t.run(async (ctx) => {
-        for (const row of half) await ctx.db.delete(row._id);
-      });
-      const rowsGone = await t.action(internal.snapshots_v2.runDemo, { replay_from: a2.run_id });
-      expect(rowsGone.status).toBe("failed");
-      expect(rowsGone.error).toContain(`${half.length} of its ${a2.archived} archives are missing`);
-      expect(rowsGone.error).toContain(`3 of its ${a2.archived - half.length} archived bodies are missing from file storage`);
+      expect(filesGone.error).toContain("its bundle index file is missing from file storage; 1 of its 1 bundle part files (part 0) are missing from file storage");
+      // The row itself gone, with no compaction to say so.
+      await t.run(async (ctx) => ctx.db.delete(bundle._id));
+      const rowGone = await t.action(internal.snapshots_v2.runDemo, { replay_from: a2.run_id });
+      expect(rowGone.error).toContain(`run ${a2.run_id} reported ${a2.archived} archived responses, but no archive of them is recorded`);
       expect(await entityWrites(t, before)).toBe(0);
     });
   });

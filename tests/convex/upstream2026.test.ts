@@ -7,7 +7,7 @@
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
 import { api, internal } from "../../convex/_generated/api";
-import { allRows, byId, callsTo, documentsWritten, forgetManifest, runCounted, setupTest, withFakeOpenRouter } from "./setup";
+import { allRows, byId, callsTo, documentsWritten, forgetManifest, readBundle, runCounted, setupTest, withFakeOpenRouter } from "./setup";
 import {
   atPath,
   cloneRecording,
@@ -87,10 +87,18 @@ describe("runDemo over 2026-shaped catalogues", () => {
       // Known unchanged from the manifest's two roots: no entity table, no bucket digest, no chunk read.
       expect(queries.filter((name) => name.startsWith("or_") || name.startsWith("manifest:"))).toEqual(["manifest:roots"]);
       expect(calls.filter((call) => call.startsWith("upstream_fields:"))).toEqual([]);
+      // Archiving the hour is one mutation: its bundle's row.
+      expect(calls.filter((call) => call.startsWith("archive:"))).toEqual(["archive:recordBundle"]);
       expect(documentsWritten(before.models, byId(await allRows(t, "or_models")))).toBe(0);
       expect(documentsWritten(before.endpoints, byId(await allRows(t, "or_endpoints")))).toBe(0);
       expect(documentsWritten(before.fields, byId(await allRows(t, "upstream_fields")))).toBe(0);
       expect(documentsWritten(before.sets, byId(await allRows(t, "upstream_field_sets")))).toBe(0);
+
+      // Its bodies all differ (telemetry), its content does not: its bundle is no change point for retention.
+      const bundles = () => allRows(t, "archive_bundles").then((rows) => rows.sort((a, b) => a.snapshot_at - b.snapshot_at));
+      const [baseBundle, hourBundle] = await bundles();
+      expect([baseBundle!.changed, hourBundle!.changed]).toEqual([true, false]);
+      expect(hourBundle!.durable_digest).toBe(baseBundle!.durable_digest);
 
       // A day later: exactly the listed changes.
       const manifest = loadChangeManifest();
@@ -116,6 +124,7 @@ describe("runDemo over 2026-shaped catalogues", () => {
           .map((e) => `${e.model_permaslug}|${e.variant}|${e.endpoint_id}`)
           .sort(),
       ).toEqual([...manifest.endpoints.unavailable].sort());
+      expect((await bundles())[2]).toMatchObject({ snapshot_at: T0 + DAY, changed: true });
       // The manifest, kept by the same mutations, still says what the rows say.
       expect(await t.action(internal.manifest.verify, {})).toMatchObject({ ok: true, differences: [] });
       // Still listed, with no endpoint now: the row says so. Gone from the catalogue: its last known state stays.
@@ -222,8 +231,8 @@ describe("runDemo over 2026-shaped catalogues", () => {
       expect(report).toMatchObject({ status: "ok", issues: 0, endpoints: { total: raw.endpoints - base[LIQUID].data.length } });
       return report.run_id;
     });
-    const archived = (await allRows(t, "snapshot_archives")).find((row) => row.params === LIQUID.split("?")[1]);
-    expect(archived).toMatchObject({ type: "endpoints", status: 404 });
+    const archived = (await readBundle(t, runId))!.entries.find((entry) => entry.params === LIQUID.split("?")[1]);
+    expect(archived).toMatchObject({ type: "endpoints", status: 404, size: 0 });
     await t.run(async (ctx) => {
       for (const row of await ctx.db.query("or_endpoints").collect()) await ctx.db.delete(row._id);
     });
