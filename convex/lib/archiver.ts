@@ -1,8 +1,8 @@
 /**
  * The Convex archiver: keeps every raw body a remote run received, as one bundle per run.
  *
- * Owns: hashing each body as it arrives (before parsing), appending it to the run's bundle as a
- * gzip member of its own (`src/archive/bundle.ts`), storing each part in file storage once it
+ * Owns: hashing each body as it arrives (before parsing; a streamed body, chunk by chunk, with
+ * its compression), appending it to the run's bundle as a gzip member of its own (`src/archive/bundle.ts`), storing each part in file storage once it
  * reaches the size cap (so at most about one part is held), and, in `flush()`, storing the last
  * part and the index file, then recording the bundle with ONE `archive.recordBundle`. `flush()`
  * must run at the end of the run, failed or not; when any store or the record fails, it deletes
@@ -11,9 +11,10 @@
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import type { ActionCtx } from "../_generated/server";
-import { hashBody } from "../../src/archive/archiveCodec";
+import { createBodyCompressor, hashBody } from "../../src/archive/archiveCodec";
 import { BUNDLE_PART_CAP_BYTES, createBundleBuilder, rawBodiesDigest, type ClosedPart } from "../../src/archive/bundle";
-import { requestType, sortedQuery } from "../../src/sources/requestKey";
+import { requestType, sortedQuery, type SourceRequest } from "../../src/sources/requestKey";
+import type { StreamArchive } from "../../src/sources/archivingTransport";
 import type { RawResponse } from "../../src/sources/transport";
 
 export type ArchiverOptions = {
@@ -71,6 +72,17 @@ export function createConvexArchiver(ctx: ActionCtx, run: { run_id: Id<"snapshot
       };
       // Waiting for the store holds this request back while a part is written, so parts do not pile up in memory.
       for (const part of builder.add(request, body)) await storePart(part);
+    },
+    /** Archives a body as it streams in (the models list): compressed and hashed chunk by chunk, added to the bundle at its end. */
+    begin(source: SourceRequest): StreamArchive {
+      const compressor = createBodyCompressor();
+      return {
+        push: (chunk) => compressor.push(chunk),
+        end: async () => {
+          const request = { type: requestType(source.path), params: sortedQuery(source.params) };
+          for (const part of builder.addCompressed(request, compressor.end())) await storePart(part);
+        },
+      };
     },
     /** Stores the last part and the index, and records the bundle; nothing when nothing was archived. */
     async flush(flushOptions: FlushOptions = {}) {

@@ -417,6 +417,6 @@ function skippedReport(run: {
 }
 
 function archiving(transport: Transport, archiver: ConvexArchiver | null): Transport {
-  return archiver ? withArchival(transport, archiver.archive) : transport;
+  return archiver ? withArchival(transport, archiver) : transport;
 }
 const ZERO_COUNTS = { insert: 0, update: 0, stable: 0, unavailable: 0 };

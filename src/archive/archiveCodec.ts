@@ -3,9 +3,11 @@
  * body, and gzip-compressed (fflate, pure JS, because Convex's default runtime has no
  * CompressionStream), as a bundle member (`bundle.ts`) or, in legacy archives, a blob of its own.
  *
- * Owns: encoding and decoding one body only. Where the bytes go is the archiver's business.
+ * Owns: encoding and decoding one body only, whole or as it streams in. Where the bytes go is the archiver's business.
  */
-import { gunzipSync, gzipSync } from "fflate";
+import { Gzip, gunzipSync, gzipSync } from "fflate";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import { sha256Hex } from "../lib/canonicalJson";
 
 export type HashedBody = { bytes: Uint8Array; sha256: string; size: number };
@@ -18,6 +20,36 @@ export async function hashBody(body: string, received?: Uint8Array): Promise<Has
 
 export function compressBody(bytes: Uint8Array): Uint8Array {
   return gzipSync(bytes, { level: 6 });
+}
+
+/** A body compressed and hashed as it arrived: its gzip member in the pieces it was produced in. */
+export type CompressedBody = { member: Uint8Array[]; length: number; sha256: string; size: number };
+
+/**
+ * Compresses and hashes a body chunk by chunk (streaming gzip, incremental SHA-256), so that a
+ * large body never exists whole: only its compressed member does. The same gzip level as
+ * `compressBody`, and the same hash as `hashBody`.
+ */
+export function createBodyCompressor() {
+  const member: Uint8Array[] = [];
+  let length = 0;
+  let size = 0;
+  const hash = sha256.create();
+  const gzip = new Gzip({ level: 6 }, (chunk) => {
+    member.push(chunk);
+    length += chunk.byteLength;
+  });
+  return {
+    push(chunk: Uint8Array): void {
+      hash.update(chunk);
+      size += chunk.byteLength;
+      gzip.push(chunk);
+    },
+    end(): CompressedBody {
+      gzip.push(new Uint8Array(0), true);
+      return { member, length, sha256: bytesToHex(hash.digest()), size };
+    },
+  };
 }
 
 /** A legacy blob's body. */

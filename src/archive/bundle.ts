@@ -18,7 +18,7 @@ import { gunzipSync } from "fflate";
 import { z } from "zod";
 import { sha256Hex } from "../lib/canonicalJson";
 import { archiveKey, type RequestType } from "../sources/requestKey";
-import { compressBody, type HashedBody } from "./archiveCodec";
+import { compressBody, type CompressedBody, type HashedBody } from "./archiveCodec";
 
 /** Compressed bytes at which a part is closed and stored. */
 export const BUNDLE_PART_CAP_BYTES = 4 * 1024 * 1024;
@@ -102,10 +102,14 @@ export function createBundleBuilder(partCapBytes = BUNDLE_PART_CAP_BYTES) {
     },
     /** Compresses one body into a member of its own and appends it; returns the parts this closed. */
     add(request: BundleRequest, body: HashedBody): ClosedPart[] {
-      if (finished) throw new Error("bundle already finished");
       const member = compressBody(body.bytes);
+      return this.addCompressed(request, { member: [member], length: member.byteLength, sha256: body.sha256, size: body.size });
+    },
+    /** Appends a body compressed already (as it streamed in); returns the parts this closed. */
+    addCompressed(request: BundleRequest, body: CompressedBody): ClosedPart[] {
+      if (finished) throw new Error("bundle already finished");
       const closed: ClosedPart[] = [];
-      if (partSize > 0 && partSize + member.byteLength > partCapBytes) closed.push(close());
+      if (partSize > 0 && partSize + body.length > partCapBytes) closed.push(close());
       entries.push({
         type: request.type,
         params: request.params,
@@ -114,12 +118,12 @@ export function createBundleBuilder(partCapBytes = BUNDLE_PART_CAP_BYTES) {
         size: body.size,
         part,
         offset: partSize,
-        length: member.byteLength,
+        length: body.length,
       });
-      members.push(member);
-      partSize += member.byteLength;
+      members.push(...body.member);
+      partSize += body.length;
       rawBytes += body.size;
-      compressedBytes += member.byteLength;
+      compressedBytes += body.length;
       if (partSize >= partCapBytes) closed.push(close());
       return closed;
     },

@@ -8,7 +8,14 @@
 import type { SourceRequest } from "./requestKey";
 import { TransportError, type RawResponse, type StreamedResponse, type Transport } from "./transport";
 
-export function withArchival(inner: Transport, archive: (response: RawResponse) => Promise<void>): Transport {
+/** A streamed body's archive: fed each chunk as it passes, closed once the body was read to its end. */
+export type StreamArchive = { push(chunk: Uint8Array): void; end(): Promise<void> };
+
+/** Where bodies are archived: whole (`archive`), or, when it can, as they stream in (`begin`). */
+export type ArchiveSink = { archive(response: RawResponse): Promise<void>; begin?(request: SourceRequest): StreamArchive };
+
+export function withArchival(inner: Transport, sink: ArchiveSink | ArchiveSink["archive"]): Transport {
+  const { archive, begin } = typeof sink === "function" ? { archive: sink, begin: undefined } : { archive: sink.archive, begin: sink.begin };
   return {
     name: inner.name,
     async get(request) {
@@ -23,17 +30,23 @@ export function withArchival(inner: Transport, archive: (response: RawResponse) 
       // Parsing needs only the text: let the received bytes go now.
       return { key: response.key, request: response.request, body: response.body };
     },
-    ...(inner.stream ? { stream: (request) => archivedStream(inner, request, archive) } : {}),
+    ...(inner.stream ? { stream: (request) => archivedStream(inner, request, archive, begin) } : {}),
   };
 }
 
 /**
- * A streamed body, archived once it has been read to its end: its chunks are kept as they pass
+ * A streamed body, archived once it has been read to its end: chunk by chunk into the sink's
+ * stream archive when it has one (the body is then never held whole), else kept as they pass
  * (bytes, never text) and handed over whole. A reader that stops early (the body is not what it
- * should be) does not stop the archive: the rest is read and kept too, so a replay meets the same
- * body. A stream that fails (the connection dropped) archives nothing.
+ * should be) does not stop the archive: the rest is read and archived too, so a replay meets the
+ * same body. A stream that fails (the connection dropped) archives nothing.
  */
-async function archivedStream(inner: Transport, request: SourceRequest, archive: (response: RawResponse) => Promise<void>): Promise<StreamedResponse> {
+async function archivedStream(
+  inner: Transport,
+  request: SourceRequest,
+  archive: ArchiveSink["archive"],
+  begin: ArchiveSink["begin"],
+): Promise<StreamedResponse> {
   let response: StreamedResponse;
   try {
     response = await inner.stream!(request);
@@ -43,8 +56,10 @@ async function archivedStream(inner: Transport, request: SourceRequest, archive:
   }
   const { key } = response;
   const source = response.chunks[Symbol.asyncIterator]();
+  const kept: Uint8Array[] = [];
+  const streamed = begin?.(request);
+  const keep = (chunk: Uint8Array) => (streamed ? streamed.push(chunk) : kept.push(chunk));
   async function* teed(): AsyncIterable<Uint8Array> {
-    const kept: Uint8Array[] = [];
     let state: "reading" | "read" | "failed" = "reading";
     const next = async () => {
       try {
@@ -56,7 +71,7 @@ async function archivedStream(inner: Transport, request: SourceRequest, archive:
     };
     try {
       for (let chunk = await next(); !chunk.done; chunk = await next()) {
-        kept.push(chunk.value);
+        keep(chunk.value);
         yield chunk.value;
       }
       state = "read";
@@ -64,14 +79,14 @@ async function archivedStream(inner: Transport, request: SourceRequest, archive:
       // Stopped early by the reader: read the rest for the archive (a failure then archives nothing).
       if (state === "reading") {
         try {
-          for (let chunk = await next(); !chunk.done; chunk = await next()) kept.push(chunk.value);
+          for (let chunk = await next(); !chunk.done; chunk = await next()) keep(chunk.value);
           state = "read";
         } catch {
           // The reader's own error is the one that counts.
         }
       }
       const bytes = joined(kept.splice(0));
-      if (state === "read") await archive({ key, request, body: "", bytes });
+      if (state === "read") await (streamed ? streamed.end() : archive({ key, request, body: "", bytes }));
     }
   }
   return { key, request, chunks: teed() };

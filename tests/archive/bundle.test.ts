@@ -7,7 +7,7 @@
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { hashBody } from "../../src/archive/archiveCodec";
+import { createBodyCompressor, hashBody } from "../../src/archive/archiveCodec";
 import { createBundleBuilder, decodeBundleIndex, rawBodiesDigest, readMember, type ClosedPart } from "../../src/archive/bundle";
 import { loadGolden, MODELS_KEY } from "../support/recording";
 
@@ -118,5 +118,31 @@ describe("the raw-bodies digest", () => {
     expect(await rawBodiesDigest([a, b])).not.toBe(await rawBodiesDigest([a, { ...b, sha256: sha256("c") }]));
     expect(await rawBodiesDigest([a, b])).not.toBe(await rawBodiesDigest([a, { ...b, status: 404 }]));
     expect(await rawBodiesDigest([a])).toMatch(/^raw:[0-9a-f]{64}$/);
+  });
+});
+
+describe("a body compressed as it streams in", () => {
+  it("is the same body and hash as one compressed whole, whatever the chunks, and sits in a bundle like any other", async () => {
+    const text = JSON.stringify(golden[MODELS_KEY]);
+    const bytes = new TextEncoder().encode(text);
+    for (const size of [1_000, 65_536, bytes.byteLength]) {
+      const compressor = createBodyCompressor();
+      for (let start = 0; start < bytes.byteLength; start += size) compressor.push(bytes.subarray(start, start + size));
+      const body = compressor.end();
+      expect(body.size).toBe(bytes.byteLength);
+      expect(body.sha256).toBe(sha256(bytes));
+      const member = Buffer.concat(body.member);
+      expect(member.byteLength).toBe(body.length);
+      expect(gunzipSync(member).equals(Buffer.from(bytes))).toBe(true);
+    }
+    const compressor = createBodyCompressor();
+    compressor.push(bytes);
+    const builder = createBundleBuilder();
+    builder.add({ type: "endpoints", params: "permaslug=a&variant=standard" }, await hashBody("{\"data\":[]}"));
+    builder.addCompressed({ type: "models", params: "" }, compressor.end());
+    const { last, index } = await builder.finish();
+    const decoded = await decodeBundleIndex(index.gzipped, index.sha256);
+    const models = decoded.entries.find((entry) => entry.type === "models")!;
+    expect(gunzipSync(concat(last!).subarray(models.offset, models.offset + models.length)).toString("utf8")).toBe(text);
   });
 });
