@@ -9,6 +9,9 @@
  * - `changedHour`: hour 2, fresh telemetry again, and a seeded 1% of entities (models and
  *   endpoints) with a real content change (`nextHourRecording`: a model's description, an
  *   endpoint's completion price).
+ * With `warmUpHours` = n, hours 1..n come first (`warmUpHour`, telemetry only), and the two
+ * measured hours are n + 1 and n + 2: a backend that has run every hour for a while, rather
+ * than one that has seen a single run.
  * Must not touch: I/O, Convex, the pipeline's own code.
  */
 import { nextHourRecording, scaleRecording, type Recording } from "./syntheticCatalogue";
@@ -22,6 +25,9 @@ export type Hours2026 = {
   base: Recording;
   unchangedHour: Recording;
   changedHour: Recording;
+  /** Hours before the measured two, telemetry only; `warmUpHour(h)` for h in 1..warmUpHours. */
+  warmUpHours: number;
+  warmUpHour: (hour: number) => Recording;
   /** Models and endpoints that really changed in `changedHour`, and how many entities there are. */
   changed: { models: number; endpoints: number; total: number; entities: number };
 };
@@ -32,15 +38,24 @@ export type Hours2026 = {
  *
  * @example const { base, unchangedHour, changedHour, changed } = hours2026(loadRecording(GOLDEN_2026_PATHS.base), 3)
  */
-export function hours2026(base2026: Recording, k: number, seed = 7): Hours2026 {
+export function hours2026(base2026: Recording, k: number, options: { seed?: number; warmUpHours?: number } = {}): Hours2026 {
+  const seed = options.seed ?? 7;
+  const warmUpHours = options.warmUpHours ?? 0;
+  if (!Number.isSafeInteger(warmUpHours) || warmUpHours < 0) throw new RangeError(`warmUpHours must be an integer ≥ 0, got ${warmUpHours}`);
   const base = scaleRecording(base2026, k);
-  const unchangedHour = telemetryHourRecording(base, 1, seed).recording;
-  const change = nextHourRecording(telemetryHourRecording(base, 2, seed).recording, CHANGED_SHARE, seed);
+  const unchangedHour = telemetryHourRecording(base, warmUpHours + 1, seed).recording;
+  const change = nextHourRecording(telemetryHourRecording(base, warmUpHours + 2, seed).recording, CHANGED_SHARE, seed);
+  const warmUpHour = (hour: number) => {
+    if (!Number.isSafeInteger(hour) || hour < 1 || hour > warmUpHours) throw new RangeError(`warm-up hour must be in 1..${warmUpHours}, got ${hour}`);
+    return telemetryHourRecording(base, hour, seed).recording;
+  };
   return {
     k,
     base,
     unchangedHour,
     changedHour: change.recording,
+    warmUpHours,
+    warmUpHour,
     changed: { models: change.changedModels, endpoints: change.changedEndpoints, total: change.changed, entities: change.total },
   };
 }

@@ -60,4 +60,14 @@ describe("hours2026", () => {
   it("is deterministic", () => {
     expect(JSON.stringify(hours2026(golden, 2))).toBe(JSON.stringify(hours2026(golden, 2)));
   });
+
+  it("with warm-up hours: each warm-up hour and the measured hours are new bodies with the base's content", () => {
+    const hours = hours2026(golden, 1, { warmUpHours: 3 });
+    const served = [hours.base, ...[1, 2, 3].map(hours.warmUpHour), hours.unchangedHour, hours.changedHour];
+    const listKey = [...raw.variantKeys][0];
+    expect(new Set(served.map((recording) => JSON.stringify(recording[listKey]))).size).toBe(served.length);
+    for (const recording of served.slice(1, -1)) expect(contentDiff(hours.base, recording)).toEqual({ models: 0, endpoints: 0 });
+    expect(contentDiff(hours.base, hours.changedHour)).toEqual({ models: hours.changed.models, endpoints: hours.changed.endpoints });
+    expect(() => hours.warmUpHour(4)).toThrow(RangeError);
+  });
 });
