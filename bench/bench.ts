@@ -5,6 +5,7 @@
  *
  *   npm run bench                      # the full table; also written to bench/results.md
  *   npm run bench -- --quick --json    # golden, k = 1, one repeat, maxConcurrency 8, the bill at k = 1, heap-cap search
+ *   npm run bench -- --quick --steady  # the same, plus the bill after a day of hourly runs (about 4 minutes more)
  *
  * Figures:
  * - unchanged re-run and 1%-changed run: entity documents written (counted by diffing the tables),
@@ -56,8 +57,10 @@ import { CHANGED_SHARE, hours2026 } from "./catalogue2026";
 import { nextHourRecording, scaleRecording, type Recording } from "./syntheticCatalogue";
 import { metered, RUNS_PER_MONTH, type FunctionCost, type RunCost } from "./convexCost";
 
-const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, json: { type: "boolean", default: false } } });
+const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, json: { type: "boolean", default: false }, steady: { type: "boolean" } } });
 const QUICK = values.quick;
+/** Whether to meter the hours after a day of hourly runs: about 4 minutes, mostly convex-test scanning the archive tables as they grow. */
+const STEADY = values.steady ?? !QUICK;
 const KS = QUICK ? [1] : [1, 3, 10];
 /** Scales of the 2026-shaped catalogue the bill is measured at; k = 50 is extrapolated from 3 and 10. */
 const BILL_KS = QUICK ? [1] : [1, 3, 10];
@@ -68,6 +71,12 @@ const LATENCY_MS = 50;
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2025, 4, 20, 12);
 const HEAP_CAP_MB = 64;
+/**
+ * Hourly runs before the steady-state bill is metered: a day, so that whatever a run looks back
+ * over is full (the archiver reuses blobs referenced within 24 hours, and in the 2026 shape every
+ * hour's bodies are new).
+ */
+const STEADY_WARM_UP_HOURS = 24;
 /** The heap-cap search stops doubling here: far past issue 12's target of 50. */
 const HEAP_SEARCH_MAX_K = 256;
 const ENTITY_MUTATIONS = new Set(["entities:applyBatch", "bench_v1:upsert"]);
@@ -317,7 +326,7 @@ async function billedRun(t: BenchConvex, pipeline: Pipeline, snapshot_at: number
 type BilledHour = RunCost & { entityWrites: number };
 type Bill = { unchanged: BilledHour; changed: BilledHour; label: string };
 type BillRow = {
-  data: "2026-shaped" | "2026 golden" | "May 2025";
+  data: "2026-shaped" | "2026-shaped, after a day" | "2026 golden" | "May 2025";
   k: number;
   /** What the unchanged and the changed hour are, for the tables. */
   hours: [string, string];
@@ -330,9 +339,18 @@ type BillRow = {
 
 /**
  * A fresh backend takes the catalogue once, then one run of `unchangedNext` (the same bodies, or
- * an hour whose bodies differ only in telemetry) and one of `changedNext`, each metered.
+ * an hour whose bodies differ only in telemetry) and one of `changedNext`, each metered. With
+ * `warmUp`, its hours run (unmetered) in between, one an hour, so the metered two find the
+ * history an hourly cron leaves behind.
  */
-async function measureBill(pipeline: Pipeline, recording: Recording, unchangedNext: Recording, changedNext: Recording, label: string): Promise<Bill> {
+async function measureBill(
+  pipeline: Pipeline,
+  recording: Recording,
+  unchangedNext: Recording,
+  changedNext: Recording,
+  label: string,
+  warmUp: { hours: number; recordingAt: (hour: number) => Recording } = { hours: 0, recordingAt: () => recording },
+): Promise<Bill> {
   const current = { value: recording };
   const server = await startFakeOpenRouter({ recording: () => current.value });
   process.env.OPENROUTER_BASE_URL = server.url;
@@ -345,10 +363,14 @@ async function measureBill(pipeline: Pipeline, recording: Recording, unchangedNe
   };
   try {
     await billedRun(t, pipeline, T0, server.url, paths);
+    for (let warm = 1; warm <= warmUp.hours; warm++) {
+      current.value = warmUp.recordingAt(warm);
+      await billedRun(t, pipeline, T0 + warm * HOUR, server.url, paths);
+    }
     current.value = unchangedNext;
-    const unchanged = await hour(T0 + HOUR);
+    const unchanged = await hour(T0 + (warmUp.hours + 1) * HOUR);
     current.value = changedNext;
-    const changed = await hour(T0 + 2 * HOUR);
+    const changed = await hour(T0 + (warmUp.hours + 2) * HOUR);
     return { unchanged, changed, label };
   } finally {
     await server.close();
@@ -467,6 +489,24 @@ for (const k of BILL_KS) {
   });
   log(`  bill 2026-shaped k=${k} done`);
 }
+if (STEADY) {
+  // The same hours at k = 1 on a backend that has already run every hour for a day. The baseline
+  // keeps no history (each run reads its key map and upserts every row), so its fresh k = 1
+  // figures stand for it; running it 24 more times would only repeat them.
+  const hours = hours2026(base2026, 1, { warmUpHours: STEADY_WARM_UP_HOURS });
+  const { total, entities } = hours.changed;
+  const label = `2026-shaped ×1 after ${STEADY_WARM_UP_HOURS} hourly runs: unchanged = telemetry moved only; changed = telemetry moved and 1% of entities changed (${total} of ${entities})`;
+  bills.push({
+    data: "2026-shaped, after a day",
+    k: 1,
+    hours: [`unchanged, after ${STEADY_WARM_UP_HOURS} hourly runs`, `1% changed (${total} of ${entities} entities), after ${STEADY_WARM_UP_HOURS + 1}`],
+    changed: total,
+    entities,
+    v2: await measureBill("v2", hours.base, hours.unchangedHour, hours.changedHour, label, { hours: hours.warmUpHours, recordingAt: hours.warmUpHour }),
+    baseline: bills.find((bill) => bill.data === "2026-shaped" && bill.k === 1)!.baseline,
+  });
+  log(`  bill 2026-shaped k=1 after a day done`);
+}
 {
   // For reference, at k = 1 only (cheap): the golden 2026 hours, whose next hour also re-spells and
   // reorders, and whose next day is a day of real changes; and the May 2025 recording, identical bodies.
@@ -529,6 +569,7 @@ if (values.json) {
         entities: bill.entities,
         v2: billFigures(bill.v2),
         baseline: billFigures(bill.baseline),
+        ...(bill.data === "2026-shaped, after a day" ? { baselineFrom: "2026-shaped, k = 1 (it keeps no history)" } : {}),
       })),
       heapCap2026: {
         maxK: cap.maxK,
@@ -657,28 +698,37 @@ function extrapolate(at3: number, at10: number): number {
   return at10 + ((at10 - at3) / 7) * (EXTRAPOLATED_K - 10);
 }
 
-/** Bandwidth as billed: KiB read plus KiB written, each document rounded up to 1 KiB. */
-function kibOf(cost: FunctionCost): number {
-  return cost.kibRead + cost.kibWritten;
+/** Bandwidth as billed: KiB read plus KiB written, each document rounded up to 1 KiB; 0 for a function that made no call. */
+function kibOf(cost: FunctionCost | undefined): number {
+  return cost ? cost.kibRead + cost.kibWritten : 0;
 }
 
 function renderBill(): string[] {
   const out = ["## What Convex bills (archival on, as the cron runs it)", ""];
   const scaled = bills.filter((bill) => bill.data === "2026-shaped");
+  const steady = bills.find((bill) => bill.data === "2026-shaped, after a day");
+  const headline = [...scaled, ...(steady ? [steady] : [])];
+  const kLabel = (bill: BillRow) => (bill === steady ? `${bill.k}, after a day` : `${bill.k}`);
   out.push(
     "The 2026-shaped catalogue (tests/golden/recording-2026-base.json: v1 paths, the full rate card) scaled by k (bench/catalogue2026.ts), on a fresh backend: one run takes the catalogue, then two hours are metered. In both, the telemetry inside every endpoint record has moved, as it does upstream every hour; in the second, 1% of entities (models and endpoints) also changed for real (a description, a completion price).",
+    ...(steady
+      ? [
+          "",
+          `A fresh backend has seen one run. An hourly cron's backend has seen many, and whatever a run looks back over (the archiver's known blobs, referenced within 24 hours) fills up when every hour's bodies are new: the "after a day" rows meter the same two hours at k = 1 after ${STEADY_WARM_UP_HOURS} hourly runs of telemetry-only hours. The baseline keeps no history; its fresh figures stand there.`,
+        ]
+      : []),
     "",
     "### Per month at one run an hour, 2026-shaped catalogue",
     "",
     "| k | hour | entity documents written, v2 / baseline | function calls, v2 / baseline | v2 bandwidth a run | baseline bandwidth a run | v2 per month | baseline per month | v2 / baseline |",
     "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   );
-  for (const bill of scaled) {
+  for (const bill of headline) {
     for (const [index, key] of (["unchanged", "changed"] as const).entries()) {
       const v2 = bill.v2[key];
       const base = bill.baseline[key];
       out.push(
-        `| ${bill.k} | ${bill.hours[index]} | ${v2.entityWrites} / ${base.entityWrites} | ${v2.calls} / ${base.calls} | ${size(kibOf(v2))} | ${size(kibOf(base))} | ${size(kibOf(v2) * RUNS_PER_MONTH)} | ${size(kibOf(base) * RUNS_PER_MONTH)} | ${ratio(kibOf(v2), kibOf(base))} |`,
+        `| ${kLabel(bill)} | ${bill.hours[index]} | ${v2.entityWrites} / ${base.entityWrites} | ${v2.calls} / ${base.calls} | ${size(kibOf(v2))} | ${size(kibOf(base))} | ${size(kibOf(v2) * RUNS_PER_MONTH)} | ${size(kibOf(base) * RUNS_PER_MONTH)} | ${ratio(kibOf(v2), kibOf(base))} |`,
       );
     }
   }
@@ -696,20 +746,40 @@ function renderBill(): string[] {
     }
     out.push(
       "",
-      `The k = ${EXTRAPOLATED_K} rows are **extrapolated, not measured**: linearly from the growth between k = 3 and k = 10. convex-test scans a whole table for every index query, so running k = ${EXTRAPOLATED_K} there would mostly measure convex-test.`,
+      `The k = ${EXTRAPOLATED_K} rows are **extrapolated, not measured**: linearly from the growth between k = 3 and k = 10 on a fresh backend. convex-test scans a whole table for every index query, so running k = ${EXTRAPOLATED_K} there would mostly measure convex-test. Where the "after a day" rows cost more than the fresh k = 1 rows, a steady-state k = ${EXTRAPOLATED_K} costs more than this too.`,
     );
   } else {
     out.push("", `k = ${EXTRAPOLATED_K} is extrapolated from k = 3 and k = 10, which a full run (without --quick) measures.`);
   }
+  if (!steady) {
+    out.push("", "The hours after a day of hourly runs are metered in a full run, or with --steady.");
+  }
 
   out.push("", "### What 1% changed costs beyond the unchanged hour (v2)", "");
   out.push("| k | entities changed | entity documents written | extra function calls | extra documents read / written | extra bandwidth | extra bandwidth per changed entity |", "| --- | --- | --- | --- | --- | --- | --- |");
-  for (const bill of scaled) {
+  for (const bill of headline) {
     const { unchanged, changed } = bill.v2;
     const extra = kibOf(changed) - kibOf(unchanged);
     out.push(
-      `| ${bill.k} | ${bill.changed} | ${changed.entityWrites} | ${changed.calls - unchanged.calls} | ${changed.docsRead - unchanged.docsRead} / ${changed.docsWritten - unchanged.docsWritten} | ${size(extra)} | ${bill.changed > 0 ? `${round(extra / bill.changed, 1)} KiB` : "–"} |`,
+      `| ${kLabel(bill)} | ${bill.changed} | ${changed.entityWrites} | ${changed.calls - unchanged.calls} | ${changed.docsRead - unchanged.docsRead} / ${changed.docsWritten - unchanged.docsWritten} | ${size(extra)} | ${bill.changed > 0 ? `${round(extra / bill.changed, 1)} KiB` : "–"} |`,
     );
+  }
+
+  const largest = steady ?? scaled[scaled.length - 1];
+  if (largest) {
+    const { unchanged, changed } = largest.v2;
+    const names = [...new Set([...Object.keys(unchanged.byFunction), ...Object.keys(changed.byFunction)])];
+    const delta = (name: string) => {
+      const before = unchanged.byFunction[name];
+      const after = changed.byFunction[name];
+      const field = (key: keyof FunctionCost) => (after?.[key] ?? 0) - (before?.[key] ?? 0);
+      return { calls: field("calls"), docsRead: field("docsRead"), docsWritten: field("docsWritten"), kib: field("kibRead") + field("kibWritten") };
+    };
+    const rows = names.map((name) => ({ name, ...delta(name) })).filter((row) => row.calls !== 0 || row.docsRead !== 0 || row.docsWritten !== 0 || row.kib !== 0);
+    rows.sort((a, b) => b.kib - a.kib);
+    out.push("", `Where it goes at k = ${kLabel(largest)}, by function (the 1% hour minus the unchanged hour):`, "");
+    out.push("| function | extra calls | extra documents read / written | extra bandwidth |", "| --- | --- | --- | --- |");
+    for (const row of rows) out.push(`| ${row.name} | ${row.calls} | ${row.docsRead} / ${row.docsWritten} | ${row.kib < 0 ? `−${size(-row.kib)}` : size(row.kib)} |`);
   }
 
   out.push("", "### Every metered hour", "");
@@ -720,6 +790,7 @@ function renderBill(): string[] {
   for (const bill of bills) {
     for (const [index, key] of (["unchanged", "changed"] as const).entries()) {
       for (const pipeline of ["v2", "baseline"] as const) {
+        if (bill === steady && pipeline === "baseline") continue; // not metered again: its fresh k = 1 figures stand
         const cost = bill[pipeline][key];
         out.push(
           `| ${bill.data} | ${bill.k} | ${bill.hours[index]} | ${pipeline} | ${cost.calls} | ${cost.docsRead} / ${cost.docsWritten} | ${size(kibOf(cost))} | ${round((cost.bytesRead + cost.bytesWritten) / 1024, 0)} KiB | ${round(cost.fileBytesAdded / 1024, 0)} KiB | ${cost.entityWrites} | ${size(kibOf(cost) * RUNS_PER_MONTH)} |`,
@@ -735,13 +806,14 @@ function renderBill(): string[] {
   const first = scaled[0];
   const last = scaled[scaled.length - 1];
   if (first) {
-    const columns = first === last ? [first] : [first, last];
-    out.push("", `### Where v2's unchanged hour goes, by function (2026-shaped, k = ${columns.map((bill) => bill.k).join(" and ")})`, "");
+    const columns = [...new Set([first, ...(steady ? [steady] : []), last])];
+    out.push("", `### Where v2's unchanged hour goes, by function (2026-shaped, k = ${columns.map(kLabel).join("; ")})`, "");
     out.push(
-      `| function | ${columns.map((bill) => `k = ${bill.k}: calls | documents read / written | bandwidth`).join(" | ")} |`,
+      `| function | ${columns.map((bill) => `k = ${kLabel(bill)}: calls | documents read / written | bandwidth`).join(" | ")} |`,
       `| --- | ${columns.map(() => "--- | --- | ---").join(" | ")} |`,
     );
-    const names = Object.keys(last.v2.unchanged.byFunction).sort((a, b) => kibOf(last.v2.unchanged.byFunction[b]) - kibOf(last.v2.unchanged.byFunction[a]));
+    const names = [...new Set(columns.flatMap((bill) => Object.keys(bill.v2.unchanged.byFunction)))];
+    names.sort((a, b) => kibOf(last.v2.unchanged.byFunction[b]) - kibOf(last.v2.unchanged.byFunction[a]));
     for (const name of names) {
       const cells = columns.map((bill) => {
         const cost = bill.v2.unchanged.byFunction[name];
