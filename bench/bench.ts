@@ -4,23 +4,28 @@
  * server and data, side by side in one process, medians over repeats.
  *
  *   npm run bench                      # the full table; also written to bench/results.md
- *   npm run bench -- --quick --json    # golden, k = 1, one repeat, maxConcurrency 8, heap-cap search
+ *   npm run bench -- --quick --json    # golden, k = 1, one repeat, maxConcurrency 8, the bill at k = 1, heap-cap search
+ *   npm run bench -- --quick --steady  # the same, plus the bill after a day of hourly runs (about 4 minutes more)
  *
  * Figures:
  * - unchanged re-run and 1%-changed run: entity documents written (counted by diffing the tables),
  *   runMutation calls that wrote entities (counted at the action ctx), wall time;
  * - fetch phase with 50 ms of latency per request, against ⌈variants / maxConcurrency⌉ × 50 ms;
  * - normalize phase: CPU ms for transform + consolidate + decide per 1,000 entities;
- * - peak heap of one run's action-side code, and the largest k that completes under a 64 MiB cap
- *   (bench/heapProbe.ts in a child process);
+ * - peak heap of one run's action-side code (bench/heapProbe.ts in a child process), and the
+ *   largest k of the 2026-shaped catalogue that completes with heap plus off-heap buffers under 64 MiB;
  * - whether every run completed under Convex's transaction limits;
  * - what Convex bills per run, archival on as the cron runs it, v2 beside the baseline (bench/convexCost.ts:
  *   function calls, documents and bytes read and written, raw and rounded up to 1 KiB a document,
- *   file storage added), per month at one run an hour, at k = 1, 3, 10 and extrapolated to 50;
+ *   file storage added), per month at one run an hour, on the 2026-shaped catalogue at k = 1, 3, 10
+ *   (bench/catalogue2026.ts: an hour in which only telemetry moved, and an hour in which 1% of
+ *   entities changed as well) and extrapolated to k = 50 from the growth between 3 and 10; the
+ *   golden 2026 hours and May 2025 at k = 1 for reference;
  * - on the 2026-shaped golden recordings (k = 1): an unchanged re-run, an hour in which only
  *   telemetry and spellings changed, and a day of real changes, side by side with the baseline.
- * The scaled catalogues come from the May 2025 recording (legacy paths); the 2026 section uses the
- * v1 paths. Archival is off in the side-by-side runs (v1 did not archive); it is on in the heap probe.
+ * The writes, wall-time, fetch and normalize figures scale the May 2025 recording (legacy paths);
+ * the bill and the heap-cap search scale the 2026-shaped one (v1 paths). Archival is off in the
+ * side-by-side runs (v1 did not archive); it is on in the bill and the heap probe.
  * Bench only: never shipped in the module.
  */
 import { spawn } from "node:child_process";
@@ -44,22 +49,36 @@ import { sourcesOver } from "../src/sources/catalogueSources";
 import { createRemoteTransport } from "../src/sources/remoteTransport";
 import { createRecordingTransport } from "../src/sources/transport";
 import { startFakeOpenRouter } from "../tests/support/fakeOpenRouter";
-import { familyOf, GOLDEN_2026_PATHS, loadChangeManifest, loadGolden, loadRecording } from "../tests/support/recording";
+import { countRaw, familyOf, GOLDEN_2026_PATHS, loadChangeManifest, loadGolden, loadRecording } from "../tests/support/recording";
 import type { UpstreamPaths } from "../src/sources/requestKey";
 import { runBaseline } from "./baseline";
 import { createBenchConvex, type BenchConvex } from "./benchRuntime";
+import { CHANGED_SHARE, hours2026 } from "./catalogue2026";
 import { nextHourRecording, scaleRecording, type Recording } from "./syntheticCatalogue";
-import { metered, RUNS_PER_MONTH, type RunCost } from "./convexCost";
+import { metered, RUNS_PER_MONTH, type FunctionCost, type RunCost } from "./convexCost";
 
-const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, json: { type: "boolean", default: false } } });
+const { values } = parseArgs({ options: { quick: { type: "boolean", default: false }, json: { type: "boolean", default: false }, steady: { type: "boolean" } } });
 const QUICK = values.quick;
+/** Whether to meter the hours after a day of hourly runs: about 4 minutes, mostly convex-test scanning the archive tables as they grow. */
+const STEADY = values.steady ?? !QUICK;
 const KS = QUICK ? [1] : [1, 3, 10];
+/** Scales of the 2026-shaped catalogue the bill is measured at; k = 50 is extrapolated from 3 and 10. */
+const BILL_KS = QUICK ? [1] : [1, 3, 10];
+const EXTRAPOLATED_K = 50;
 const REPEATS = QUICK ? 1 : 5;
 const CONCURRENCIES = QUICK ? [8] : [1, 4, 8, 16];
 const LATENCY_MS = 50;
 const HOUR = 3_600_000;
 const T0 = Date.UTC(2025, 4, 20, 12);
 const HEAP_CAP_MB = 64;
+/**
+ * Hourly runs before the steady-state bill is metered: a day, so that whatever a run looks back
+ * over is full (the archiver reuses blobs referenced within 24 hours, and in the 2026 shape every
+ * hour's bodies are new).
+ */
+const STEADY_WARM_UP_HOURS = 24;
+/** The heap-cap search stops doubling here: far past issue 12's target of 50. */
+const HEAP_SEARCH_MAX_K = 256;
 const ENTITY_MUTATIONS = new Set(["entities:applyBatch", "bench_v1:upsert"]);
 
 const log = (line: string) => process.stderr.write(`${line}\n`);
@@ -68,17 +87,25 @@ const round = (x: number, digits = 1) => Math.round(x * 10 ** digits) / 10 ** di
 
 type RunFigures = { writes: number; mutations: number; wall_ms: number; ok: boolean; error?: string };
 
-/** Documents in the given tables, by id → JSON, to count what a run wrote. */
+/**
+ * Documents in the given tables, by id → JSON, to count what a run wrote. Paged, a transaction a
+ * page, so that reading a large catalogue stays within the transaction limits the runtime enforces.
+ */
 async function readTables(t: BenchConvex, tables: string[]): Promise<Map<string, string>> {
-  const pairs: [string, string][] = await t.run(async (ctx) => {
-    const out: [string, string][] = [];
-    for (const table of tables) {
-      const docs: { _id: string }[] = await ctx.db.query(table as "or_models").collect();
-      for (const doc of docs) out.push([doc._id, JSON.stringify(doc)]);
+  const out = new Map<string, string>();
+  for (const table of tables) {
+    let cursor: string | null = null;
+    for (;;) {
+      const page: { pairs: [string, string][]; isDone: boolean; continueCursor: string } = await t.run(async (ctx) => {
+        const result = await ctx.db.query(table as "or_models").paginate({ cursor, numItems: 1000 });
+        return { pairs: result.page.map((doc): [string, string] => [doc._id, JSON.stringify(doc)]), isDone: result.isDone, continueCursor: result.continueCursor };
+      });
+      for (const [id, json] of page.pairs) out.set(id, json);
+      if (page.isDone) break;
+      cursor = page.continueCursor;
     }
-    return out;
-  });
-  return new Map(pairs);
+  }
+  return out;
 }
 
 function written(before: Map<string, string>, after: Map<string, string>): number {
@@ -246,22 +273,36 @@ async function probe(recording: Recording, capMb: number | null): Promise<{ ok: 
   }
 }
 
-/** The largest k whose run completes under the cap (heap capped, heap plus off-heap at most the cap): double until it fails, then bisect. */
-async function heapCapMaxK(golden: Recording): Promise<{ maxK: number; firstFailingK: number | null }> {
+type ProbeResult = Awaited<ReturnType<typeof probe>>;
+type HeapCapSearch = { maxK: number; firstFailingK: number | null; probes: { k: number; result: ProbeResult }[] };
+
+/**
+ * The largest k whose run completes under the cap (heap capped, heap plus off-heap at most the
+ * cap): double from 1 until a k fails (or `HEAP_SEARCH_MAX_K` completes), then bisect between the
+ * last k that completed and the first that failed. About 2·log2(answer) probes.
+ */
+async function heapCapSearch(recordingAt: (k: number) => Recording): Promise<HeapCapSearch> {
+  const probes: HeapCapSearch["probes"] = [];
+  const completes = async (k: number) => {
+    const result = await probe(recordingAt(k), HEAP_CAP_MB);
+    probes.push({ k, result });
+    const total = result.peakTotalBytes ? `, heap + off-heap peak ${round(result.peakTotalBytes / 2 ** 20, 1)} MiB` : "";
+    log(`  heap cap ${HEAP_CAP_MB} MiB: k=${k} ${result.ok ? "completes" : "fails"}${total}`);
+    return result.ok;
+  };
   let good = 0;
   let bad: number | null = null;
-  for (let k = 1; k <= 128 && bad === null; k *= 2) {
-    if ((await probe(scaleRecording(golden, k), HEAP_CAP_MB)).ok) good = k;
+  for (let k = 1; k <= HEAP_SEARCH_MAX_K && bad === null; k *= 2) {
+    if (await completes(k)) good = k;
     else bad = k;
-    log(`  heap cap ${HEAP_CAP_MB} MiB: k=${k} ${bad === k ? "fails" : "completes"}`);
   }
   while (bad !== null && bad - good > 1) {
     const k = Math.floor((good + bad) / 2);
-    if ((await probe(scaleRecording(golden, k), HEAP_CAP_MB)).ok) good = k;
+    if (await completes(k)) good = k;
     else bad = k;
-    log(`  heap cap ${HEAP_CAP_MB} MiB: k=${k} ${bad === k ? "fails" : "completes"}`);
   }
-  return { maxK: good, firstFailingK: bad };
+  probes.sort((a, b) => a.k - b.k);
+  return { maxK: good, firstFailingK: bad, probes };
 }
 
 type Run2026 = { unchanged: Scenario; telemetryOnly: Scenario; nextDay: Scenario; limitsOk: boolean; limitErrors: string[] };
@@ -281,24 +322,55 @@ async function billedRun(t: BenchConvex, pipeline: Pipeline, snapshot_at: number
   return cost;
 }
 
-type Bill = { unchanged: RunCost; changed: RunCost; label: string };
+/** One metered hour, with the entity documents it wrote (counted by diffing the tables, outside the meter). */
+type BilledHour = RunCost & { entityWrites: number };
+type Bill = { unchanged: BilledHour; changed: BilledHour; label: string };
+type BillRow = {
+  data: "2026-shaped" | "2026-shaped, after a day" | "2026 golden" | "May 2025";
+  k: number;
+  /** What the unchanged and the changed hour are, for the tables. */
+  hours: [string, string];
+  /** Entities changed in the changed hour, and entities in the catalogue. */
+  changed: number;
+  entities: number;
+  v2: Bill;
+  baseline: Bill;
+};
 
 /**
  * A fresh backend takes the catalogue once, then one run of `unchangedNext` (the same bodies, or
- * an hour whose bodies differ only in telemetry) and one of `changedNext`, each metered.
+ * an hour whose bodies differ only in telemetry) and one of `changedNext`, each metered. With
+ * `warmUp`, its hours run (unmetered) in between, one an hour, so the metered two find the
+ * history an hourly cron leaves behind.
  */
-async function measureBill(pipeline: Pipeline, recording: Recording, unchangedNext: Recording, changedNext: Recording, label: string): Promise<Bill> {
+async function measureBill(
+  pipeline: Pipeline,
+  recording: Recording,
+  unchangedNext: Recording,
+  changedNext: Recording,
+  label: string,
+  warmUp: { hours: number; recordingAt: (hour: number) => Recording } = { hours: 0, recordingAt: () => recording },
+): Promise<Bill> {
   const current = { value: recording };
   const server = await startFakeOpenRouter({ recording: () => current.value });
   process.env.OPENROUTER_BASE_URL = server.url;
   const t = createBenchConvex();
   const paths = familyOf(recording);
+  const hour = async (snapshot_at: number): Promise<BilledHour> => {
+    const before = await readTables(t, TABLES[pipeline]);
+    const cost = await billedRun(t, pipeline, snapshot_at, server.url, paths);
+    return { ...cost, entityWrites: written(before, await readTables(t, TABLES[pipeline])) };
+  };
   try {
     await billedRun(t, pipeline, T0, server.url, paths);
+    for (let warm = 1; warm <= warmUp.hours; warm++) {
+      current.value = warmUp.recordingAt(warm);
+      await billedRun(t, pipeline, T0 + warm * HOUR, server.url, paths);
+    }
     current.value = unchangedNext;
-    const unchanged = await billedRun(t, pipeline, T0 + HOUR, server.url, paths);
+    const unchanged = await hour(T0 + (warmUp.hours + 1) * HOUR);
     current.value = changedNext;
-    const changed = await billedRun(t, pipeline, T0 + 2 * HOUR, server.url, paths);
+    const changed = await hour(T0 + (warmUp.hours + 2) * HOUR);
     return { unchanged, changed, label };
   } finally {
     await server.close();
@@ -399,28 +471,78 @@ log("2026-shaped catalogue");
 const v2026 = { v2: await measure2026("v2", REPEATS), baseline: await measure2026("baseline", REPEATS) };
 const manifest = loadChangeManifest();
 const dayChanges = (["models", "endpoints"] as const).reduce((sum, kind) => sum + manifest[kind].insert.length + manifest[kind].update.length + manifest[kind].unavailable.length, 0);
-const heap2026 = await probe(loadRecording(GOLDEN_2026_PATHS.base), HEAP_CAP_MB);
 log("Convex bill");
-const bills: { k: number; changed: number; v2: Bill; baseline: Bill }[] = [];
+const base2026 = loadRecording(GOLDEN_2026_PATHS.base);
+const bills: BillRow[] = [];
+for (const k of BILL_KS) {
+  const hours = hours2026(base2026, k);
+  const { total, entities } = hours.changed;
+  const label = `2026-shaped ×${k}: unchanged = telemetry moved only; changed = telemetry moved and 1% of entities changed (${total} of ${entities})`;
+  bills.push({
+    data: "2026-shaped",
+    k,
+    hours: ["unchanged (telemetry moved)", `1% changed (${total} of ${entities} entities)`],
+    changed: total,
+    entities,
+    v2: await measureBill("v2", hours.base, hours.unchangedHour, hours.changedHour, label),
+    baseline: await measureBill("baseline", hours.base, hours.unchangedHour, hours.changedHour, label),
+  });
+  log(`  bill 2026-shaped k=${k} done`);
+}
+if (STEADY) {
+  // The same hours at k = 1 on a backend that has already run every hour for a day. The baseline
+  // keeps no history (each run reads its key map and upserts every row), so its fresh k = 1
+  // figures stand for it; running it 24 more times would only repeat them.
+  const hours = hours2026(base2026, 1, { warmUpHours: STEADY_WARM_UP_HOURS });
+  const { total, entities } = hours.changed;
+  const label = `2026-shaped ×1 after ${STEADY_WARM_UP_HOURS} hourly runs: unchanged = telemetry moved only; changed = telemetry moved and 1% of entities changed (${total} of ${entities})`;
+  bills.push({
+    data: "2026-shaped, after a day",
+    k: 1,
+    hours: [`unchanged, after ${STEADY_WARM_UP_HOURS} hourly runs`, `1% changed (${total} of ${entities} entities), after ${STEADY_WARM_UP_HOURS + 1}`],
+    changed: total,
+    entities,
+    v2: await measureBill("v2", hours.base, hours.unchangedHour, hours.changedHour, label, { hours: hours.warmUpHours, recordingAt: hours.warmUpHour }),
+    baseline: bills.find((bill) => bill.data === "2026-shaped" && bill.k === 1)!.baseline,
+  });
+  log(`  bill 2026-shaped k=1 after a day done`);
+}
 {
-  const base = loadRecording(GOLDEN_2026_PATHS.base);
+  // For reference, at k = 1 only (cheap): the golden 2026 hours, whose next hour also re-spells and
+  // reorders, and whose next day is a day of real changes; and the May 2025 recording, identical bodies.
   const nextHour = loadRecording(GOLDEN_2026_PATHS.nextHour);
   const nextDay = loadRecording(GOLDEN_2026_PATHS.nextDay);
-  const label = "2026-shaped, k = 1: unchanged = next hour (telemetry only); changed = next day";
-  bills.push({ k: 1, changed: dayChanges, v2: await measureBill("v2", base, nextHour, nextDay, label), baseline: await measureBill("baseline", base, nextHour, nextDay, label) });
-  for (const k of KS) {
-    const recording = k === 1 ? golden : scaleRecording(golden, k);
-    const next = nextHourRecording(recording, 0.01, 7);
-    const scaled = `May 2025 ×${k}: unchanged = identical bodies; changed = 1% of records`;
-    bills.push({ k, changed: next.changed, v2: await measureBill("v2", recording, recording, next.recording, scaled), baseline: await measureBill("baseline", recording, recording, next.recording, scaled) });
-    log(`  bill k=${k} done`);
-  }
+  const raw = countRaw(base2026);
+  const label = "2026 golden, k = 1: unchanged = next hour (telemetry, spellings, order); changed = next day";
+  bills.push({
+    data: "2026 golden",
+    k: 1,
+    hours: ["next hour (telemetry, spellings, order)", `next day (${dayChanges} real changes)`],
+    changed: dayChanges,
+    entities: raw.models + raw.endpoints,
+    v2: await measureBill("v2", base2026, nextHour, nextDay, label),
+    baseline: await measureBill("baseline", base2026, nextHour, nextDay, label),
+  });
+  const next = nextHourRecording(golden, 0.01, 7);
+  const may = "May 2025 ×1: unchanged = identical bodies; changed = 1% of entities";
+  bills.push({
+    data: "May 2025",
+    k: 1,
+    hours: ["unchanged (identical bodies)", `1% changed (${next.changed} of ${next.total} entities)`],
+    changed: next.changed,
+    entities: next.total,
+    v2: await measureBill("v2", golden, golden, next.recording, may),
+    baseline: await measureBill("baseline", golden, golden, next.recording, may),
+  });
+  log("  bill references done");
 }
 log("fetch phase");
 const fetchRows: Awaited<ReturnType<typeof measureFetchPhase>>[] = [];
 for (const maxConcurrency of CONCURRENCIES) fetchRows.push(await measureFetchPhase(golden, maxConcurrency, QUICK ? 1 : 3));
-log("heap cap search");
-const cap = await heapCapMaxK(golden);
+log("heap cap search (2026-shaped)");
+const cap = await heapCapSearch((k) => scaleRecording(base2026, k));
+/** One capped run of the 2026-shaped base: the search's k = 1. */
+const heap2026 = cap.probes.find((entry) => entry.k === 1)!.result;
 console.log = console_log;
 console.warn = console_warn;
 const elapsedS = round((performance.now() - started) / 1000, 0);
@@ -439,8 +561,22 @@ if (values.json) {
       },
       change1pct: { changed: k1.changed, v2: pick(k1.v2.change1pct), baseline: pick(k1.baseline.change1pct) },
       fetch: { maxConcurrency: 8, wall_ms: f8.wall_ms, ideal_ms: f8.ideal_ms },
-      bill: bills.map((bill) => ({ label: bill.v2.label, k: bill.k, v2: billFigures(bill.v2), baseline: billFigures(bill.baseline) })),
-      heapCapMaxK: cap.maxK,
+      bill: bills.map((bill) => ({
+        data: bill.data,
+        label: bill.v2.label,
+        k: bill.k,
+        changed: bill.changed,
+        entities: bill.entities,
+        v2: billFigures(bill.v2),
+        baseline: billFigures(bill.baseline),
+        ...(bill.data === "2026-shaped, after a day" ? { baselineFrom: "2026-shaped, k = 1 (it keeps no history)" } : {}),
+      })),
+      heapCap2026: {
+        maxK: cap.maxK,
+        firstFailingK: cap.firstFailingK,
+        probes: cap.probes.map(({ k, result }) => ({ k, ok: result.ok, peakHeapMiB: round(result.peakHeapBytes / 2 ** 20, 1), peakTotalMiB: round(result.peakTotalBytes / 2 ** 20, 1) })),
+      },
+      elapsedS,
     }),
   );
 } else {
@@ -456,13 +592,15 @@ if (values.json) {
 }
 
 function billFigures(bill: Bill) {
-  const figures = (cost: RunCost) => ({
+  const figures = (cost: BilledHour) => ({
     calls: cost.calls,
     docsRead: cost.docsRead,
     docsWritten: cost.docsWritten,
     kib: cost.kibRead + cost.kibWritten,
+    kibPerMonth: (cost.kibRead + cost.kibWritten) * RUNS_PER_MONTH,
     bytes: cost.bytesRead + cost.bytesWritten,
     fileBytesAdded: cost.fileBytesAdded,
+    entityWrites: cost.entityWrites,
   });
   return { unchanged: figures(bill.unchanged), changed: figures(bill.changed) };
 }
@@ -524,7 +662,7 @@ function renderTable(): string {
   out.push("| maxConcurrency | variants | wall ms | ideal ⌈variants / maxConcurrency⌉ × 50 ms | wall / ideal |", "| --- | --- | --- | --- | --- |");
   for (const f of fetchRows) out.push(`| ${f.maxConcurrency} | ${f.variants} | ${f.wall_ms} | ${f.ideal_ms} | ${f.ratio} |`);
   out.push("", "The baseline fetches one list at a time: its fetch phase is the maxConcurrency 1 row.", "");
-  out.push("## Normalize, memory and Convex limits", "");
+  out.push("## Normalize, memory and Convex limits (May 2025 scaled)", "");
   out.push(
     `| k | entities | normalize CPU ms / 1,000 entities | peak heap of one run, capped at ${HEAP_CAP_MB} MiB (MiB; "does not complete" also when heap plus off-heap passes it) | peak heap uncapped (MiB) | v2 within transaction limits | baseline within transaction limits |`,
     "| --- | --- | --- | --- | --- | --- | --- |",
@@ -537,7 +675,15 @@ function renderTable(): string {
   out.push("", "Uncapped, V8 collects lazily and the peak says more about its heuristics than about need; the capped column is what a 64 MiB action sees.");
   out.push(
     "",
-    `Largest k that completes with the V8 heap capped at ${HEAP_CAP_MB} MiB (node --max-old-space-size=${HEAP_CAP_MB}, child process) and heap plus off-heap buffers (\`external\`, which includes \`arrayBuffers\`) at most ${HEAP_CAP_MB} MiB: **${cap.maxK}**${cap.firstFailingK ? ` (k = ${cap.firstFailingK} does not)` : ""}.`,
+    `### Largest k under ${HEAP_CAP_MB} MiB, 2026-shaped catalogue`,
+    "",
+    `The 2026-shaped base scaled by k (bench/syntheticCatalogue.ts), one run of the action-side code in a child process with the V8 heap capped at ${HEAP_CAP_MB} MiB (node --max-old-space-size=${HEAP_CAP_MB}); a run counts as completing only if heap plus off-heap buffers (\`external\`, which includes \`arrayBuffers\`) also stayed at most ${HEAP_CAP_MB} MiB. k doubles from 1 until a run fails (up to ${HEAP_SEARCH_MAX_K}), then the gap is bisected.`,
+    "",
+    "| k | completes | peak heap (MiB) | peak heap + off-heap (MiB) |",
+    "| --- | --- | --- | --- |",
+    ...cap.probes.map(({ k, result }) => `| ${k} | ${result.ok ? "yes" : `no${result.error ? `: ${result.error}` : ""}`} | ${round(result.peakHeapBytes / 2 ** 20, 1)} | ${round(result.peakTotalBytes / 2 ** 20, 1)} |`),
+    "",
+    `Largest k that completes: **${cap.maxK}**${cap.firstFailingK ? ` (k = ${cap.firstFailingK} does not)` : ` (the search stopped at ${HEAP_SEARCH_MAX_K})`}. Issue 12 asks for at least 50.`,
   );
   return out.join("\n");
 }
@@ -547,54 +693,138 @@ function size(kib: number): string {
   return kib >= 1024 * 1024 ? `${round(kib / 1024 / 1024, 2)} GiB` : kib >= 1024 ? `${round(kib / 1024, 1)} MiB` : `${kib} KiB`;
 }
 
+/** Linear extrapolation to `EXTRAPOLATED_K` from the growth between k = 3 and k = 10. */
+function extrapolate(at3: number, at10: number): number {
+  return at10 + ((at10 - at3) / 7) * (EXTRAPOLATED_K - 10);
+}
+
+/** Bandwidth as billed: KiB read plus KiB written, each document rounded up to 1 KiB; 0 for a function that made no call. */
+function kibOf(cost: FunctionCost | undefined): number {
+  return cost ? cost.kibRead + cost.kibWritten : 0;
+}
+
 function renderBill(): string[] {
-  const out = ["## What Convex bills per run (archival on, as the cron runs it)", ""];
+  const out = ["## What Convex bills (archival on, as the cron runs it)", ""];
+  const scaled = bills.filter((bill) => bill.data === "2026-shaped");
+  const steady = bills.find((bill) => bill.data === "2026-shaped, after a day");
+  const headline = [...scaled, ...(steady ? [steady] : [])];
+  const kLabel = (bill: BillRow) => (bill === steady ? `${bill.k}, after a day` : `${bill.k}`);
   out.push(
-    "| data | k | scenario | pipeline | function calls | documents read / written | bandwidth, 1 KiB a document (read + written) | raw bytes read + written | file storage added | per month, one run an hour |",
-    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    "The 2026-shaped catalogue (tests/golden/recording-2026-base.json: v1 paths, the full rate card) scaled by k (bench/catalogue2026.ts), on a fresh backend: one run takes the catalogue, then two hours are metered. In both, the telemetry inside every endpoint record has moved, as it does upstream every hour; in the second, 1% of entities (models and endpoints) also changed for real (a description, a completion price).",
+    ...(steady
+      ? [
+          "",
+          `A fresh backend has seen one run. An hourly cron's backend has seen many, and whatever a run looks back over (the archiver's known blobs, referenced within 24 hours) fills up when every hour's bodies are new: the "after a day" rows meter the same two hours at k = 1 after ${STEADY_WARM_UP_HOURS} hourly runs of telemetry-only hours. The baseline keeps no history; its fresh figures stand there.`,
+        ]
+      : []),
+    "",
+    "### Per month at one run an hour, 2026-shaped catalogue",
+    "",
+    "| k | hour | entity documents written, v2 / baseline | function calls, v2 / baseline | v2 bandwidth a run | baseline bandwidth a run | v2 per month | baseline per month | v2 / baseline |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- |",
   );
-  const rowsOut: { k: number; scenario: string; v2: number; baseline: number; scaled: boolean }[] = [];
+  for (const bill of headline) {
+    for (const [index, key] of (["unchanged", "changed"] as const).entries()) {
+      const v2 = bill.v2[key];
+      const base = bill.baseline[key];
+      out.push(
+        `| ${kLabel(bill)} | ${bill.hours[index]} | ${v2.entityWrites} / ${base.entityWrites} | ${v2.calls} / ${base.calls} | ${size(kibOf(v2))} | ${size(kibOf(base))} | ${size(kibOf(v2) * RUNS_PER_MONTH)} | ${size(kibOf(base) * RUNS_PER_MONTH)} | ${ratio(kibOf(v2), kibOf(base))} |`,
+      );
+    }
+  }
+  const at3 = scaled.find((bill) => bill.k === 3);
+  const at10 = scaled.find((bill) => bill.k === 10);
+  if (at3 && at10) {
+    for (const key of ["unchanged", "changed"] as const) {
+      const v2 = extrapolate(kibOf(at3.v2[key]), kibOf(at10.v2[key]));
+      const base = extrapolate(kibOf(at3.baseline[key]), kibOf(at10.baseline[key]));
+      const calls = (pipeline: "v2" | "baseline") => Math.round(extrapolate(at3[pipeline][key].calls, at10[pipeline][key].calls));
+      const hour = key === "unchanged" ? "unchanged (telemetry moved)" : `1% changed (${Math.round(((CHANGED_SHARE * at10.entities) / 10) * EXTRAPOLATED_K)} entities)`;
+      out.push(
+        `| *${EXTRAPOLATED_K}, extrapolated* | *${hour}* | – | *${calls("v2")} / ${calls("baseline")}* | *${size(Math.round(v2))}* | *${size(Math.round(base))}* | *${size(Math.round(v2 * RUNS_PER_MONTH))}* | *${size(Math.round(base * RUNS_PER_MONTH))}* | *${ratio(v2, base)}* |`,
+      );
+    }
+    out.push(
+      "",
+      `The k = ${EXTRAPOLATED_K} rows are **extrapolated, not measured**: linearly from the growth between k = 3 and k = 10 on a fresh backend. convex-test scans a whole table for every index query, so running k = ${EXTRAPOLATED_K} there would mostly measure convex-test. Where the "after a day" rows cost more than the fresh k = 1 rows, a steady-state k = ${EXTRAPOLATED_K} costs more than this too.`,
+    );
+  } else {
+    out.push("", `k = ${EXTRAPOLATED_K} is extrapolated from k = 3 and k = 10, which a full run (without --quick) measures.`);
+  }
+  if (!steady) {
+    out.push("", "The hours after a day of hourly runs are metered in a full run, or with --steady.");
+  }
+
+  out.push("", "### What 1% changed costs beyond the unchanged hour (v2)", "");
+  out.push("| k | entities changed | entity documents written | extra function calls | extra documents read / written | extra bandwidth | extra bandwidth per changed entity |", "| --- | --- | --- | --- | --- | --- | --- |");
+  for (const bill of headline) {
+    const { unchanged, changed } = bill.v2;
+    const extra = kibOf(changed) - kibOf(unchanged);
+    out.push(
+      `| ${kLabel(bill)} | ${bill.changed} | ${changed.entityWrites} | ${changed.calls - unchanged.calls} | ${changed.docsRead - unchanged.docsRead} / ${changed.docsWritten - unchanged.docsWritten} | ${size(extra)} | ${bill.changed > 0 ? `${round(extra / bill.changed, 1)} KiB` : "–"} |`,
+    );
+  }
+
+  const largest = steady ?? scaled[scaled.length - 1];
+  if (largest) {
+    const { unchanged, changed } = largest.v2;
+    const names = [...new Set([...Object.keys(unchanged.byFunction), ...Object.keys(changed.byFunction)])];
+    const delta = (name: string) => {
+      const before = unchanged.byFunction[name];
+      const after = changed.byFunction[name];
+      const field = (key: keyof FunctionCost) => (after?.[key] ?? 0) - (before?.[key] ?? 0);
+      return { calls: field("calls"), docsRead: field("docsRead"), docsWritten: field("docsWritten"), kib: field("kibRead") + field("kibWritten") };
+    };
+    const rows = names.map((name) => ({ name, ...delta(name) })).filter((row) => row.calls !== 0 || row.docsRead !== 0 || row.docsWritten !== 0 || row.kib !== 0);
+    rows.sort((a, b) => b.kib - a.kib);
+    out.push("", `Where it goes at k = ${kLabel(largest)}, by function (the 1% hour minus the unchanged hour):`, "");
+    out.push("| function | extra calls | extra documents read / written | extra bandwidth |", "| --- | --- | --- | --- |");
+    for (const row of rows) out.push(`| ${row.name} | ${row.calls} | ${row.docsRead} / ${row.docsWritten} | ${row.kib < 0 ? `−${size(-row.kib)}` : size(row.kib)} |`);
+  }
+
+  out.push("", "### Every metered hour", "");
+  out.push(
+    "| data | k | hour | pipeline | function calls | documents read / written | bandwidth, 1 KiB a document (read + written) | raw bytes read + written | file storage added | entity documents written | per month, one run an hour |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+  );
   for (const bill of bills) {
-    const scaled = !bill.v2.label.startsWith("2026");
-    for (const [scenario, key] of [
-      [scaled ? "unchanged" : "unchanged (telemetry only)", "unchanged"],
-      [scaled ? `1% changed (${bill.changed} records)` : `a day of changes (${bill.changed} rows)`, "changed"],
-    ] as const) {
+    for (const [index, key] of (["unchanged", "changed"] as const).entries()) {
       for (const pipeline of ["v2", "baseline"] as const) {
+        if (bill === steady && pipeline === "baseline") continue; // not metered again: its fresh k = 1 figures stand
         const cost = bill[pipeline][key];
-        const kib = cost.kibRead + cost.kibWritten;
         out.push(
-          `| ${scaled ? "May 2025, scaled" : "2026-shaped"} | ${bill.k} | ${scenario} | ${pipeline} | ${cost.calls} | ${cost.docsRead} / ${cost.docsWritten} | ${size(kib)} | ${round((cost.bytesRead + cost.bytesWritten) / 1024, 0)} KiB | ${round(cost.fileBytesAdded / 1024, 0)} KiB | ${size(kib * RUNS_PER_MONTH)} |`,
+          `| ${bill.data} | ${bill.k} | ${bill.hours[index]} | ${pipeline} | ${cost.calls} | ${cost.docsRead} / ${cost.docsWritten} | ${size(kibOf(cost))} | ${round((cost.bytesRead + cost.bytesWritten) / 1024, 0)} KiB | ${round(cost.fileBytesAdded / 1024, 0)} KiB | ${cost.entityWrites} | ${size(kibOf(cost) * RUNS_PER_MONTH)} |`,
         );
       }
-      rowsOut.push({ k: bill.k, scenario: key, v2: bill.v2[key].kibRead + bill.v2[key].kibWritten, baseline: bill.baseline[key].kibRead + bill.baseline[key].kibWritten, scaled });
     }
-  }
-  out.push("", "| data | k | scenario | v2 bandwidth / baseline bandwidth |", "| --- | --- | --- | --- |");
-  for (const row of rowsOut) out.push(`| ${row.scaled ? "May 2025, scaled" : "2026-shaped"} | ${row.k} | ${row.scenario} | ${ratio(row.v2, row.baseline)} |`);
-  const at = (k: number, scenario: string, pipeline: "v2" | "baseline") => rowsOut.find((row) => row.scaled && row.k === k && row.scenario === scenario)?.[pipeline];
-  if (at(3, "unchanged", "v2") !== undefined && at(10, "unchanged", "v2") !== undefined) {
-    out.push("", "Extrapolated to k = 50 per month, linearly from the growth between k = 3 and k = 10 (convex-test scans whole tables, so measuring k = 50 there would mostly measure convex-test):", "");
-    out.push("| scenario | v2 | baseline |", "| --- | --- | --- |");
-    for (const scenario of ["unchanged", "changed"]) {
-      const extrapolate = (pipeline: "v2" | "baseline") => {
-        const k3 = at(3, scenario, pipeline)!;
-        const k10 = at(10, scenario, pipeline)!;
-        return size(Math.round((k10 + ((k10 - k3) / 7) * 40) * RUNS_PER_MONTH));
-      };
-      out.push(`| ${scenario === "unchanged" ? "unchanged" : "1% changed"} | ${extrapolate("v2")} | ${extrapolate("baseline")} |`);
-    }
-  }
-  const where = bills[0]?.v2.unchanged;
-  if (where) {
-    out.push("", `Where v2's unchanged hour goes (${bills[0].v2.label.split(":")[0]}), by function:`, "");
-    out.push("| function | calls | documents read / written | bandwidth, 1 KiB a document |", "| --- | --- | --- | --- |");
-    const byKib = Object.entries(where.byFunction).sort(([, a], [, b]) => b.kibRead + b.kibWritten - (a.kibRead + a.kibWritten));
-    for (const [name, cost] of byKib) out.push(`| ${name} | ${cost.calls} | ${cost.docsRead} / ${cost.docsWritten} | ${size(cost.kibRead + cost.kibWritten)} |`);
   }
   out.push(
     "",
-    "Counted at the embedded runtime's transaction tracker (bench/convexCost.ts), each document credited to the function whose transaction read or wrote it, not from the module's own statistics. A month is 720 runs.",
+    "The 2026 golden rows use tests/golden's next hour (telemetry, and also re-spelled absences, timestamps and rates, and reordered entries, lists and keys) and next day (a day of real changes); the May 2025 rows re-serve identical bodies. Both at k = 1 only, for reference.",
+  );
+
+  const first = scaled[0];
+  const last = scaled[scaled.length - 1];
+  if (first) {
+    const columns = [...new Set([first, ...(steady ? [steady] : []), last])];
+    out.push("", `### Where v2's unchanged hour goes, by function (2026-shaped, k = ${columns.map(kLabel).join("; ")})`, "");
+    out.push(
+      `| function | ${columns.map((bill) => `k = ${kLabel(bill)}: calls | documents read / written | bandwidth`).join(" | ")} |`,
+      `| --- | ${columns.map(() => "--- | --- | ---").join(" | ")} |`,
+    );
+    const names = [...new Set(columns.flatMap((bill) => Object.keys(bill.v2.unchanged.byFunction)))];
+    names.sort((a, b) => kibOf(last.v2.unchanged.byFunction[b]) - kibOf(last.v2.unchanged.byFunction[a]));
+    for (const name of names) {
+      const cells = columns.map((bill) => {
+        const cost = bill.v2.unchanged.byFunction[name];
+        return cost ? `${cost.calls} | ${cost.docsRead} / ${cost.docsWritten} | ${size(kibOf(cost))}` : "– | – | –";
+      });
+      out.push(`| ${name} | ${cells.join(" | ")} |`);
+    }
+  }
+  out.push(
+    "",
+    "Counted at the embedded runtime's transaction tracker (bench/convexCost.ts), each document credited to the function whose transaction read or wrote it, not from the module's own statistics. Bandwidth rounds each document up to 1 KiB, as Convex bills it. Entity documents written are counted by diffing the entity tables before and after the hour, outside the meter. A month is 720 runs.",
   );
   return out;
 }

@@ -3,7 +3,8 @@
  *
  * Owns: turning a real recording (request key → response body, as in tests/golden) into bigger or
  * "one hour later" recordings, so the benchmark can measure the pipeline at sizes and change rates
- * the golden recording does not have.
+ * the golden recordings do not have. A recording of either path family works: the May 2025 one
+ * (legacy paths) or the 2026-shaped one (v1 paths), told apart by its models-list key.
  * - `scaleRecording`: k copies of the catalogue with distinct slugs, permaslugs and endpoint ids,
  *   optionally padding every endpoint list to a fixed number of providers.
  * - `nextHourRecording`: change a seeded fraction of the records (model entries and endpoint
@@ -18,9 +19,26 @@ import { mulberry32 } from "../tests/support/random";
 
 export type Recording = Record<string, any>;
 
-export const MODELS_KEY = "/api/frontend/models";
-export const ENDPOINTS_PATH = "/api/frontend/stats/endpoint";
-const ENDPOINTS_PREFIX = `${ENDPOINTS_PATH}?`;
+/**
+ * The upstream path families a recording can be keyed by, written out here rather than imported
+ * from the pipeline (src/sources/requestKey has the same two).
+ */
+export const PATH_FAMILIES = {
+  "legacy-2025": { models: "/api/frontend/models", endpoints: "/api/frontend/stats/endpoint" },
+  v1: { models: "/api/frontend/v1/catalog/models", endpoints: "/api/frontend/v1/stats/endpoint" },
+} as const;
+export type PathFamily = keyof typeof PATH_FAMILIES;
+type Paths = (typeof PATH_FAMILIES)[PathFamily];
+
+/** Which family a recording is keyed by, from its models-list key. */
+export function pathFamilyOf(recording: Recording): PathFamily {
+  for (const family of Object.keys(PATH_FAMILIES) as PathFamily[]) if (PATH_FAMILIES[family].models in recording) return family;
+  throw new Error("recording has no models-list key of a known path family");
+}
+
+function pathsOf(recording: Recording): Paths {
+  return PATH_FAMILIES[pathFamilyOf(recording)];
+}
 
 // ---------------------------------------------------------------------------------------------
 // Small deterministic helpers
@@ -34,13 +52,13 @@ export function derivedId(...parts: (string | number)[]): string {
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-4${hex.slice(13, 16)}-${variantNibble}${hex.slice(17, 20)}-${hex.slice(20, 32)}`;
 }
 
-/** The request key of one endpoint list: params sorted by name, URL-encoded (as src/sources/requestKey). */
-export function endpointsKey(permaslug: string, variant: string): string {
-  return `${ENDPOINTS_PREFIX}${new URLSearchParams([["permaslug", permaslug], ["variant", variant]]).toString()}`;
+/** The request key of one endpoint list of `family`: params sorted by name, URL-encoded (as src/sources/requestKey). */
+export function endpointsKey(family: PathFamily, permaslug: string, variant: string): string {
+  return `${PATH_FAMILIES[family].endpoints}?${new URLSearchParams([["permaslug", permaslug], ["variant", variant]]).toString()}`;
 }
 
-function isEndpointsKey(key: string): boolean {
-  return key.startsWith(ENDPOINTS_PREFIX);
+function isEndpointsKey(key: string, paths: Paths): boolean {
+  return key.startsWith(`${paths.endpoints}?`);
 }
 
 /** The suffix that copy `copy` (1-based among the clones; copy 0 is the original) adds to slugs. */
@@ -61,18 +79,32 @@ function tagSlug(value: unknown, copy: number): unknown {
 }
 
 /** Rebuild an endpoint-list key for copy `copy`: its permaslug tagged, params re-sorted by name. */
-function tagEndpointsKey(key: string, copy: number): string {
-  const params = [...new URLSearchParams(key.slice(ENDPOINTS_PREFIX.length)).entries()].map(
+function tagEndpointsKey(key: string, copy: number, paths: Paths): string {
+  const prefix = `${paths.endpoints}?`;
+  const params = [...new URLSearchParams(key.slice(prefix.length)).entries()].map(
     ([name, value]): [string, string] => [name, name === "permaslug" ? (tagSlug(value, copy) as string) : value],
   );
   params.sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
-  return `${ENDPOINTS_PREFIX}${new URLSearchParams(params).toString()}`;
+  return `${prefix}${new URLSearchParams(params).toString()}`;
+}
+
+/**
+ * In place: telemetry blocks that name their endpoint (the 2026 shape's `stats.endpoint_id`, and
+ * each tier's in `statsByTier`) name its copy instead, so a copy's telemetry is about the copy.
+ */
+function retagTelemetryIds(record: any, originalId: unknown, id: unknown): void {
+  const blocks = [record.stats, ...(record.statsByTier && typeof record.statsByTier === "object" ? Object.values(record.statsByTier) : [])];
+  for (const block of blocks) if (block && typeof block === "object" && (block as any).endpoint_id === originalId) (block as any).endpoint_id = id;
 }
 
 /** In place on a fresh clone: retag the slug references an endpoint record (or entry.endpoint) holds. */
 function retagEndpointRecord(record: any, copy: number, seed: number): void {
   if (!record || typeof record !== "object") return;
-  if (typeof record.id === "string") record.id = derivedId("endpoint", seed, copy, record.id);
+  if (typeof record.id === "string") {
+    const originalId = record.id;
+    record.id = derivedId("endpoint", seed, copy, originalId);
+    retagTelemetryIds(record, originalId, record.id);
+  }
   if ("model_variant_slug" in record) record.model_variant_slug = tagSlug(record.model_variant_slug, copy);
   if ("model_variant_permaslug" in record) record.model_variant_permaslug = tagSlug(record.model_variant_permaslug, copy);
   if (record.model && typeof record.model === "object") {
@@ -141,9 +173,10 @@ export function scaleRecording(recording: Recording, k: number, options: { seed?
   if (perVariant !== undefined) checkInteger("endpointsPerVariant", perVariant, 1);
   if (k === 1 && perVariant === undefined) return structuredClone(recording);
 
-  const modelsResponse = recording[MODELS_KEY];
+  const paths = pathsOf(recording);
+  const modelsResponse = recording[paths.models];
   const entries: any[] = Array.isArray(modelsResponse?.data) ? modelsResponse.data : [];
-  const listKeys = Object.keys(recording).filter(isEndpointsKey);
+  const listKeys = Object.keys(recording).filter((key) => isEndpointsKey(key, paths));
 
   const originalNames = new Set<unknown>();
   for (const entry of entries) originalNames.add(entry?.slug).add(entry?.permaslug);
@@ -160,12 +193,12 @@ export function scaleRecording(recording: Recording, k: number, options: { seed?
   }
 
   const out: Recording = {};
-  if (modelsResponse !== undefined) out[MODELS_KEY] = { ...structuredClone({ ...modelsResponse, data: undefined }), data: allEntries };
+  if (modelsResponse !== undefined) out[paths.models] = { ...structuredClone({ ...modelsResponse, data: undefined }), data: allEntries };
 
   for (let copy = 0; copy < k; copy++) {
     for (const key of copy === 0 ? Object.keys(recording) : listKeys) {
-      if (key === MODELS_KEY) continue;
-      if (!isEndpointsKey(key)) {
+      if (key === paths.models) continue;
+      if (!isEndpointsKey(key, paths)) {
         out[key] = structuredClone(recording[key]);
         continue;
       }
@@ -174,7 +207,7 @@ export function scaleRecording(recording: Recording, k: number, options: { seed?
       const firstOriginalId = records?.[0]?.id;
       if (records && copy > 0) for (const record of records) retagEndpointRecord(record, copy, seed);
       if (records && perVariant !== undefined) padList(records, perVariant, seed, copy, key, firstOriginalId);
-      out[copy === 0 ? key : tagEndpointsKey(key, copy)] = response;
+      out[copy === 0 ? key : tagEndpointsKey(key, copy, paths)] = response;
     }
   }
   return out;
@@ -222,15 +255,16 @@ function changeModelEntry(entry: any, revision: number): void {
  * The units `nextHourRecording` counts and changes, in a fixed order:
  * - one per distinct models-entry `slug` (a slug's entries, one per variant, are one logical model);
  * - one per distinct (listKey, record id) over the endpoint lists the models entries reference,
- *   i.e. `endpointsKey(entry.permaslug, entry.endpoint.variant)` for entries with an endpoint
+ *   i.e. `endpointsKey(family, entry.permaslug, entry.endpoint.variant)` for entries with an endpoint
  *   (the lists the pipeline fetches). Unreferenced lists are neither counted nor changed.
  * This matches tests/support/recording's `countRaw`: total = models + endpoints.
  */
 export function changeUnits(recording: Recording): { slugs: string[]; endpoints: { key: string; id: string }[] } {
-  const entries: any[] = recording[MODELS_KEY]?.data ?? [];
+  const family = pathFamilyOf(recording);
+  const entries: any[] = recording[PATH_FAMILIES[family].models]?.data ?? [];
   const slugs = [...new Set(entries.map((entry) => entry?.slug))];
   const keys = new Set<string>();
-  for (const entry of entries) if (entry?.endpoint) keys.add(endpointsKey(entry.permaslug, entry.endpoint.variant));
+  for (const entry of entries) if (entry?.endpoint) keys.add(endpointsKey(family, entry.permaslug, entry.endpoint.variant));
   const endpoints: { key: string; id: string }[] = [];
   for (const key of keys) {
     const seen = new Set<string>();
@@ -256,6 +290,9 @@ export function changeUnits(recording: Recording): { slugs: string[]; endpoints:
  * - Nothing else changes: no key, slug, permaslug or id; the endpoint copies inside models entries
  *   (`entry.endpoint`) and the model copies inside endpoint records (`record.model`) are left as
  *   they were, so a model change shows only in models entries and an endpoint change only in its list.
+ *   On a 2026-shaped recording the flat `pricing.completion` moves while `pricing_json` and
+ *   `display_pricing` keep the old rate, and the telemetry is left as it was (bench/telemetryHour
+ *   moves it): a real content change either way, which is all the bench needs.
  *
  * `changed` = changedModels + changedEndpoints = round(fraction × total); `total` is returned too.
  */
@@ -292,7 +329,7 @@ export function nextHourRecording(
     }
   }
 
-  for (const entry of next[MODELS_KEY]?.data ?? []) if (changedSlugs.has(entry?.slug)) changeModelEntry(entry, seed);
+  for (const entry of next[pathsOf(next).models]?.data ?? []) if (changedSlugs.has(entry?.slug)) changeModelEntry(entry, seed);
   let changedEndpoints = 0;
   for (const [key, ids] of changedRecords) {
     changedEndpoints += ids.size;

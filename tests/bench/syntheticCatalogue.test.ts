@@ -2,7 +2,7 @@
 // Tests bench/syntheticCatalogue: scaled and "next hour" recordings, checked against counts taken from the raw JSON.
 import { describe, expect, it } from "vitest";
 import { nextHourRecording, scaleRecording, type Recording } from "../../bench/syntheticCatalogue";
-import { countRaw, endpointsKey, loadGolden, MODELS_KEY } from "../support/recording";
+import { countRaw, endpointsKey, endpointsKeyIn, GOLDEN_2026_PATHS, loadGolden, loadRecording, MODELS_KEY, modelsKeyOf } from "../support/recording";
 
 const golden = loadGolden();
 const goldenJson = JSON.stringify(golden);
@@ -211,5 +211,93 @@ describe("nextHourRecording", () => {
     expect(result.total).toBe(counts.models + counts.endpoints);
     expect(result.changed).toBe(Math.round(0.02 * (counts.models + counts.endpoints)));
     expect(diff(scaled, result.recording)).toEqual({ models: result.changedModels, endpoints: result.changedEndpoints });
+  });
+});
+
+describe("on the 2026-shaped recording (v1 paths)", () => {
+  const base = loadRecording(GOLDEN_2026_PATHS.base);
+  const baseJson = JSON.stringify(base);
+  const rawBase = countRaw(base);
+  const entries = (recording: Recording): any[] => recording[modelsKeyOf(recording)].data;
+  const lists = (recording: Recording) => Object.keys(recording).filter((key) => key.startsWith("/api/frontend/v1/stats/endpoint?"));
+  const records = (recording: Recording): any[] => lists(recording).flatMap((key) => recording[key].data);
+
+  it("the base holds what tests/golden/README.md counts", () => {
+    // 537 entries, 483 distinct slugs, 326 variants with a list, 338 endpoint records (3 aliases have no list).
+    expect([entries(base).length, rawBase.models, rawBase.variantFetches, rawBase.endpoints, lists(base).length]).toEqual([537, 483, 326, 338, 326]);
+  });
+
+  it("k=3 triples every raw count, keeps every key unique and every reference pointing inside its copy", () => {
+    const out = scaleRecording(base, 3);
+    expect(JSON.stringify(base)).toBe(baseJson);
+    const scaled = countRaw(out);
+    expect(scaled.family).toBe("v1");
+    expect([scaled.entries, scaled.models, scaled.aliases, scaled.variantFetches, scaled.endpoints]).toEqual([3 * rawBase.entries, 3 * rawBase.models, 3 * rawBase.aliases, 3 * rawBase.variantFetches, 3 * rawBase.endpoints]);
+    expect(lists(out).length).toBe(3 * lists(base).length);
+
+    // Keys: slugs, permaslugs, endpoint ids and entity keys (permaslug|variant|id) are distinct across copies.
+    const distinct = (values: unknown[]) => new Set(values).size;
+    expect(distinct(entries(out).map((e) => e.slug))).toBe(3 * distinct(entries(base).map((e) => e.slug)));
+    expect(distinct(entries(out).map((e) => e.permaslug))).toBe(3 * distinct(entries(base).map((e) => e.permaslug)));
+    expect(distinct(records(out).map((r) => r.id))).toBe(3 * distinct(records(base).map((r) => r.id)));
+    const entityKeys = (recording: Recording) =>
+      [...countRaw(recording).variantKeys].flatMap((key) => {
+        const params = new URLSearchParams(key.slice(key.indexOf("?") + 1));
+        return recording[key].data.map((r: any) => `${params.get("permaslug")}|${params.get("variant")}|${r.id}`);
+      });
+    expect(distinct(entityKeys(out))).toBe(3 * distinct(entityKeys(base)));
+    expect(distinct(entityKeys(out))).toBe(entityKeys(out).length);
+
+    // References: each entry's list exists and holds its embedded endpoint; an alias's embedded
+    // endpoint is a record of some list; telemetry names its own record; an alias names a model.
+    const references = (recording: Recording) => {
+      const ids = new Set(records(recording).map((r) => r.id));
+      const slugs = new Set(entries(recording).map((e) => e.slug));
+      const counts = { listHoldsEmbedded: 0, embeddedIdListed: 0, statsNameRecord: 0, aliasTargetListed: 0 };
+      for (const entry of entries(recording)) {
+        if (!entry.endpoint) continue;
+        if (ids.has(entry.endpoint.id)) counts.embeddedIdListed++;
+        if (entry.slug.startsWith("~")) {
+          if (slugs.has(entry.endpoint.model.slug)) counts.aliasTargetListed++;
+          continue;
+        }
+        if (recording[endpointsKeyIn("v1", entry.permaslug, entry.endpoint.variant)]?.data.some((r: any) => r.id === entry.endpoint.id)) counts.listHoldsEmbedded++;
+      }
+      for (const record of records(recording)) {
+        const blocks = [record.stats, ...Object.values(record.statsByTier ?? {})].filter(Boolean) as any[];
+        if (blocks.length > 0 && blocks.every((block) => block.endpoint_id === record.id)) counts.statsNameRecord++;
+      }
+      return counts;
+    };
+    const before = references(base);
+    expect(before).toEqual({
+      listHoldsEmbedded: entries(base).filter((e) => e.endpoint && !e.slug.startsWith("~")).length,
+      embeddedIdListed: entries(base).filter((e) => e.endpoint).length,
+      statsNameRecord: records(base).filter((r) => r.stats).length,
+      aliasTargetListed: rawBase.aliases,
+    });
+    expect(references(out)).toEqual({
+      listHoldsEmbedded: 3 * before.listHoldsEmbedded,
+      embeddedIdListed: 3 * before.embeddedIdListed,
+      statsNameRecord: 3 * before.statsNameRecord,
+      aliasTargetListed: 3 * before.aliasTargetListed,
+    });
+  });
+
+  it("1% of its entities change, exactly the records the raw diff finds", () => {
+    const scaled = scaleRecording(base, 2);
+    const counts = countRaw(scaled);
+    const result = nextHourRecording(scaled, 0.01, 3);
+    expect(result.total).toBe(2 * (rawBase.models + rawBase.endpoints));
+    expect(result.changed).toBe(Math.round(0.01 * 2 * (rawBase.models + rawBase.endpoints)));
+    const changedSlugs = new Set(entries(scaled).filter((entry, index) => JSON.stringify(entry) !== JSON.stringify(entries(result.recording)[index])).map((entry) => entry.slug));
+    let changedRecords = 0;
+    for (const key of counts.variantKeys) {
+      scaled[key].data.forEach((record: any, index: number) => {
+        if (JSON.stringify(record) !== JSON.stringify(result.recording[key].data[index])) changedRecords++;
+      });
+    }
+    expect({ models: changedSlugs.size, endpoints: changedRecords }).toEqual({ models: result.changedModels, endpoints: result.changedEndpoints });
+    expect(Object.keys(result.recording)).toEqual(Object.keys(scaled));
   });
 });
