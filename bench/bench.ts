@@ -73,8 +73,8 @@ const T0 = Date.UTC(2025, 4, 20, 12);
 const HEAP_CAP_MB = 64;
 /**
  * Hourly runs before the steady-state bill is metered: a day, so that whatever a run looks back
- * over is full (the archiver reuses blobs referenced within 24 hours, and in the 2026 shape every
- * hour's bodies are new).
+ * over is full (the rolling guard's 24-hour window, the run history, the archive's bundles), as on
+ * a backend that has run every hour for a while.
  */
 const STEADY_WARM_UP_HOURS = 24;
 /** The heap-cap search stops doubling here: far past issue 12's target of 50. */
@@ -634,7 +634,7 @@ function renderTable(): string {
   }
   out.push(
     "",
-    "Entity mutations are the `runMutation` calls that wrote `or_models`/`or_endpoints` (v2) or `v1_models`/`v1_endpoints` (baseline). A v2 run also makes its bookkeeping calls: the run record's start and finish, and, with archival on, one archive batch per 100 responses.",
+    "Entity mutations are the `runMutation` calls that wrote `or_models`/`or_endpoints` (v2) or `v1_models`/`v1_endpoints` (baseline). A v2 run also makes its bookkeeping calls: the run record's start and finish, the manifest's roots, the drift ledger's state and, with archival on, one bundle record.",
     "",
     `Median of ${REPEATS} repeat${REPEATS > 1 ? "s" : ""}.`,
     "",
@@ -714,7 +714,7 @@ function renderBill(): string[] {
     ...(steady
       ? [
           "",
-          `A fresh backend has seen one run. An hourly cron's backend has seen many, and whatever a run looks back over (the archiver's known blobs, referenced within 24 hours) fills up when every hour's bodies are new: the "after a day" rows meter the same two hours at k = 1 after ${STEADY_WARM_UP_HOURS} hourly runs of telemetry-only hours. The baseline keeps no history; its fresh figures stand there.`,
+          `A fresh backend has seen one run. An hourly cron's backend has seen many, and whatever a run looks back over (the run history, the rolling guard's 24-hour window, the archive's bundles) fills up: the "after a day" rows meter the same two hours at k = 1 after ${STEADY_WARM_UP_HOURS} hourly runs of telemetry-only hours. The baseline keeps no history; its fresh figures stand there.`,
         ]
       : []),
     "",
