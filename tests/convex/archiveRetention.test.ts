@@ -241,6 +241,18 @@ describe("legacy rows: compaction over 400 simulated days of hourly runs", () =>
   });
 });
 
+/** Runs a whole compaction walk under fake timers and returns its record. */
+async function compactWithFakeTimers(t: TestConvex, policy: object, now: number) {
+  vi.useFakeTimers();
+  try {
+    await t.mutation(internal.archive.compact, { now, policy });
+    await t.finishAllScheduledFunctions(vi.runAllTimers);
+  } finally {
+    vi.useRealTimers();
+  }
+  return (await t.query(api.archive.lastCompaction, {}))!;
+}
+
 describe("legacy rows: change points judged by content", () => {
   // One UTC day, hours h0..h4; a policy whose hourly tier is one day, so at LATER every hour is in
   // the daily tier: kept if newest of its key, first of its day, or a change point.
@@ -291,17 +303,6 @@ describe("legacy rows: change points judged by content", () => {
     return out;
   }
 
-  async function compactWithFakeTimers(t: TestConvex, now: number) {
-    vi.useFakeTimers();
-    try {
-      await t.mutation(internal.archive.compact, { now, policy: POLICY });
-      await t.finishAllScheduledFunctions(vi.runAllTimers);
-    } finally {
-      vi.useRealTimers();
-    }
-    return (await t.query(api.archive.lastCompaction, {}))!;
-  }
-
   it("compaction decides change points from content, not a stale flag, fixes the flags it keeps, and traces each run", async () => {
     const t = setupTest();
     const runs = await insertRuns(t, [0, 2, 4]);
@@ -327,7 +328,7 @@ describe("legacy rows: change points judged by content", () => {
     });
 
     // Kept: h0 first of day, h2 the change point, h4 newest. Deleted: h1 (run 0) and h3 (run 1).
-    const first = await compactWithFakeTimers(t, LATER);
+    const first = await compactWithFakeTimers(t, POLICY, LATER);
     expect(first).toMatchObject({ status: "done", rows_deleted: 2, blobs_deleted: 0 });
     expect(await series(t, stored)).toEqual({ "": ["h0:A:true", "h2:B:true", "h4:B:false"] });
     const traceOf = (id: Id<"snapshot_runs">) => t.run(async (ctx) => (await ctx.db.get(id))?.archives_compacted ?? null);
@@ -337,7 +338,7 @@ describe("legacy rows: change points judged by content", () => {
 
     // Past the daily horizon only the newest stays: h0 (run 0 again) and h2 (whose run is gone) go.
     await t.run(async (ctx) => ctx.db.delete(runs[1]));
-    const second = await compactWithFakeTimers(t, BEYOND_DAILY);
+    const second = await compactWithFakeTimers(t, POLICY, BEYOND_DAILY);
     expect(second).toMatchObject({ status: "done", rows_deleted: 2, blobs_deleted: 1 });
     expect(await series(t, stored)).toEqual({ "": ["h4:B:false"] });
     expect(await traceOf(runs[0])).toEqual({ deleted: 2, last_at: BEYOND_DAILY });
@@ -386,17 +387,6 @@ describe("bundles: the change point follows the durable digest", () => {
     return rows.map((row) => `h${(row.snapshot_at - DAY_START) / HOUR - 1}:${row.durable_digest}:${row.changed}`);
   }
 
-  async function compactWithFakeTimers(t: TestConvex, now: number) {
-    vi.useFakeTimers();
-    try {
-      await t.mutation(internal.archive.compact, { now, policy: POLICY });
-      await t.finishAllScheduledFunctions(vi.runAllTimers);
-    } finally {
-      vi.useRealTimers();
-    }
-    return (await t.query(api.archive.lastCompaction, {}))!;
-  }
-
   it("judges the hourly bundle by the newest digest on the totals row; a backfill fixes the next bundle's flag either way", async () => {
     const t = setupTest();
     const runs = await insertRuns(t, [0, 1, 2, 3, 4, 5]);
@@ -418,7 +408,7 @@ describe("bundles: the change point follows the durable digest", () => {
 
     // By the policy: h0 first of day, h1, h3, h4 change points, h5 newest. Deleted: h2 only.
     const bundles = await allRows(t, "archive_bundles");
-    const compaction = await compactWithFakeTimers(t, LATER);
+    const compaction = await compactWithFakeTimers(t, POLICY, LATER);
     expect(compaction).toMatchObject({ status: "done", bundles_examined: 6, bundles_deleted: 1, rows_deleted: 0, bytes_reclaimed: 120 });
     expect(await series(t)).toEqual(["h0:X:true", "h1:Y:true", "h3:X:true", "h4:Y:true", "h5:Y:false"]);
     const h2 = bundles.find((bundle) => bundle.run_id === runs[2])!;
@@ -441,11 +431,11 @@ describe("bundles: the change point follows the durable digest", () => {
       await ctx.db.insert("archive_totals", { name: "archive", rows: 0, blobs: 0, stored_bytes: 5 * 120, logical_bytes: 5 * 120, bundles: 5, bundle_requests: 5 * REQUESTS });
     });
     // Kept: h0 first of day, h2 the change point, h4 newest. Deleted: h1 and h3, which differ from the hour before only in telemetry.
-    const first = await compactWithFakeTimers(t, LATER);
+    const first = await compactWithFakeTimers(t, POLICY, LATER);
     expect(first).toMatchObject({ status: "done", bundles_examined: 5, bundles_deleted: 2 });
     expect(await series(t)).toEqual(["h0:X:true", "h2:Y:true", "h4:Y:false"]);
     // Past the daily horizon only the newest stays, and with no bundle before it left it is a change point.
-    const second = await compactWithFakeTimers(t, BEYOND_DAILY);
+    const second = await compactWithFakeTimers(t, POLICY, BEYOND_DAILY);
     expect(second).toMatchObject({ status: "done", bundles_deleted: 2 });
     expect(await series(t)).toEqual(["h4:Y:true"]);
     const traces = await t.run(async (ctx) => Promise.all(runs.map(async (id) => (await ctx.db.get(id))!.archives_compacted?.deleted ?? 0)));
