@@ -27,7 +27,7 @@ import {
   type ManifestEntry,
   type ManifestTable,
 } from "../src/manifest/catalogueManifest";
-import { arrayBuffer, CHUNKS_PER_QUERY, findRoot, findSegment, MANIFEST_TABLES, ManifestEdits, manifestEntryOfRow } from "./lib/manifestStore";
+import { arrayBuffer, CHUNKS_PER_QUERY, findRoot, findSegment, MANIFEST_TABLES, ManifestEdits, manifestEntryOfRow, REBUILD_STUCK_MS } from "./lib/manifestStore";
 
 const vTable = v.union(v.literal("or_models"), v.literal("or_endpoints"));
 const vRoot = v.object({
@@ -57,10 +57,14 @@ export const roots = internalQuery({
   },
 });
 
-/** The bucket digests of some segments of a table (absent segments have none: all their buckets are empty). */
+/**
+ * The bucket digests of some segments of a table (absent segments have none: all their buckets
+ * are empty), with whether the manifest is complete as they are read: a rebuild may have started
+ * since the writer read the roots, and then nothing read from it may be trusted.
+ */
 export const bucketDigests = internalQuery({
   args: { table: vTable, segments: v.array(v.number()) },
-  returns: v.array(v.object({ segment: v.number(), digests: v.bytes() })),
+  returns: v.object({ complete: v.boolean(), segments: v.array(v.object({ segment: v.number(), digests: v.bytes() })) }),
   handler: async (ctx, { table, segments }) => {
     if (segments.length > MANIFEST_SEGMENTS) throw new Error(`manifest.bucketDigests: ${segments.length} segments; a table has ${MANIFEST_SEGMENTS}`);
     const found = [];
@@ -68,14 +72,14 @@ export const bucketDigests = internalQuery({
       const doc = await findSegment(ctx, table, segment);
       if (doc) found.push({ segment, digests: doc.digests });
     }
-    return found;
+    return { complete: (await findRoot(ctx, table))?.complete ?? false, segments: found };
   },
 });
 
-/** The chunks of some buckets (absent buckets have none). */
+/** The chunks of some buckets (absent buckets have none), with whether the manifest is complete as they are read. */
 export const chunks = internalQuery({
   args: { table: vTable, buckets: v.array(v.number()) },
-  returns: v.array(v.object({ bucket: v.number(), entries: v.bytes() })),
+  returns: v.object({ complete: v.boolean(), chunks: v.array(v.object({ bucket: v.number(), entries: v.bytes() })) }),
   handler: async (ctx, { table, buckets }) => {
     if (buckets.length > CHUNKS_PER_QUERY) throw new Error(`manifest.chunks: ${buckets.length} buckets in one query; at most ${CHUNKS_PER_QUERY}`);
     const found = [];
@@ -83,7 +87,7 @@ export const chunks = internalQuery({
       const chunk = await ctx.db.query("manifest_chunks").withIndex("by_table_and_bucket", (q) => q.eq("table", table).eq("bucket", bucket)).unique();
       if (chunk) found.push({ bucket, entries: chunk.entries });
     }
-    return found;
+    return { complete: (await findRoot(ctx, table))?.complete ?? false, chunks: found };
   },
 });
 
@@ -129,29 +133,33 @@ export const rebuild = internalMutation({
         await ctx.db.insert("manifest_roots", { table, digest: empty.root, segments: arrayBuffer(empty.segments), entries: 0, newest_as_of: null, complete: false, rebuilding_since: now });
       }
     }
-    await ctx.scheduler.runAfter(0, internal.manifest.rebuildPage, { table: "or_models", phase: "clear", cursor: null });
+    await ctx.scheduler.runAfter(0, internal.manifest.rebuildPage, { table: "or_models", phase: "clear", cursor: null, since: now });
     console.log("manifest rebuild started");
     return null;
   },
 });
 
+/**
+ * One page of a rebuild. `since` names the rebuild: a page of an older one, overtaken by a rebuild
+ * started since, stops, so two walks never interleave on one table.
+ */
 export const rebuildPage = internalMutation({
-  args: { table: vTable, phase: v.union(v.literal("clear"), v.literal("fill")), cursor: v.union(v.string(), v.null()) },
+  args: { table: vTable, phase: v.union(v.literal("clear"), v.literal("fill")), cursor: v.union(v.string(), v.null()), since: v.number() },
   returns: v.null(),
-  handler: async (ctx, { table, phase, cursor }) => {
+  handler: async (ctx, { table, phase, cursor, since }) => {
     const root = await findRoot(ctx, table);
-    if (!root || root.rebuilding_since === undefined) return null;
+    if (!root || root.rebuilding_since !== since) return null;
     if (phase === "clear") {
       const stale = await ctx.db.query("manifest_chunks").withIndex("by_table_and_bucket", (q) => q.eq("table", table)).take(REBUILD_PAGE_SIZE);
       for (const chunk of stale) await ctx.db.delete(chunk._id);
       if (stale.length === REBUILD_PAGE_SIZE) {
-        await ctx.scheduler.runAfter(0, internal.manifest.rebuildPage, { table, phase, cursor: null });
+        await ctx.scheduler.runAfter(0, internal.manifest.rebuildPage, { table, phase, cursor: null, since });
         return null;
       }
       for (const segment of await ctx.db.query("manifest_bucket_digests").withIndex("by_table_and_segment", (q) => q.eq("table", table)).collect()) await ctx.db.delete(segment._id);
       const empty = await emptyManifestDigests();
       await ctx.db.patch(root._id, { digest: empty.root, segments: arrayBuffer(empty.segments), entries: 0, newest_as_of: null });
-      await ctx.scheduler.runAfter(0, internal.manifest.rebuildPage, { table, phase: "fill", cursor: null });
+      await ctx.scheduler.runAfter(0, internal.manifest.rebuildPage, { table, phase: "fill", cursor: null, since });
       return null;
     }
     const page = await rowsPage(ctx, table, cursor);
@@ -159,13 +167,13 @@ export const rebuildPage = internalMutation({
     for (const row of page.page) edits.wrote(table, row);
     await edits.commit(ctx);
     if (!page.isDone) {
-      await ctx.scheduler.runAfter(0, internal.manifest.rebuildPage, { table, phase, cursor: page.continueCursor });
+      await ctx.scheduler.runAfter(0, internal.manifest.rebuildPage, { table, phase, cursor: page.continueCursor, since });
       return null;
     }
     const built = (await findRoot(ctx, table))!;
     await ctx.db.patch(built._id, { complete: true, rebuilding_since: undefined });
     console.log(`manifest of ${table} rebuilt: ${built.entries} entries`);
-    if (table === "or_models") await ctx.scheduler.runAfter(0, internal.manifest.rebuildPage, { table: "or_endpoints", phase: "clear", cursor: null });
+    if (table === "or_models") await ctx.scheduler.runAfter(0, internal.manifest.rebuildPage, { table: "or_endpoints", phase: "clear", cursor: null, since });
     return null;
   },
 });
@@ -309,6 +317,13 @@ export const check = internalAction({
   args: {},
   returns: v.object({ ok: v.boolean(), rebuilt: v.boolean() }),
   handler: async (ctx) => {
+    // A rebuild under way disagrees with the rows until it ends: leave it be (unless it is stuck).
+    const current = await ctx.runQuery(internal.manifest.roots, {});
+    const since = current.or_models?.rebuilding_since ?? current.or_endpoints?.rebuilding_since ?? null;
+    if (since !== null && since > Date.now() - REBUILD_STUCK_MS) {
+      console.log(`manifest check skipped: a rebuild is under way since ${new Date(since).toISOString()}`);
+      return { ok: false, rebuilt: false };
+    }
     const result = await ctx.runAction(internal.manifest.verify, {});
     if (result.ok) return { ok: true, rebuilt: false };
     console.warn(`manifest disagrees with the entity rows; rebuilding. First differences: ${result.differences.join("; ")}`);

@@ -42,7 +42,7 @@ import {
   type ManifestTable,
 } from "../../src/manifest/catalogueManifest";
 import { modelIsAvailable } from "../../src/openrouter/schemas";
-import { CHUNKS_PER_QUERY } from "./manifestStore";
+import { CHUNKS_PER_QUERY, REBUILD_STUCK_MS } from "./manifestStore";
 
 const STATE_PAGE_SIZE = 1000;
 
@@ -84,8 +84,6 @@ export class ConvexState implements EntityState {
 /** A manifest root as `manifest.roots` returns it. */
 type ManifestRoot = { digest: string; segments: ArrayBuffer; entries: number; newest_as_of: number | null; complete: boolean; rebuilding_since: number | null };
 
-/** A rebuild that started this long ago and has not finished is presumed stuck, and started again. */
-const REBUILD_STUCK_MS = 3_600_000;
 
 export type ConvexWriterOptions = {
   snapshot_at: number;
@@ -249,7 +247,14 @@ export class ConvexWriter implements OutputHandler {
     const digests = { or_models: await digestEntries(this.seen.or_models.values()), or_endpoints: await digestEntries(this.seen.or_endpoints.values()) };
     this.contentDigest = await sha256Hex(JSON.stringify([digests.or_models.root, digests.or_endpoints.root, [...this.failures].sort()]));
     if (this.fromManifest) {
-      for (const table of ["or_models", "or_endpoints"] as const) await this.loadDiffering(table, digests[table]);
+      let complete = true;
+      for (const table of ["or_models", "or_endpoints"] as const) if (complete) complete = await this.loadDiffering(table, digests[table]);
+      if (!complete) {
+        // A rebuild started while the run ran: what was read from the manifest may be half built.
+        this.state.models.clear();
+        this.state.endpoints.clear();
+        await loadConvexState(this.ctx, this.state);
+      }
       const received = this.received.splice(0);
       for (const result of received) await this.decide(result);
     }
@@ -260,14 +265,17 @@ export class ConvexWriter implements OutputHandler {
   /**
    * Fills the state for one table from the manifest: where the stored root digest differs from the
    * run's, reads the bucket digests and the chunks of the buckets that differ; every other bucket
-   * holds what the run saw there.
+   * holds what the run saw there. False when the manifest turned incomplete meanwhile (a rebuild
+   * started): then the tables must be read instead.
    */
-  private async loadDiffering(table: ManifestTable, run: ManifestDigests) {
+  private async loadDiffering(table: ManifestTable, run: ManifestDigests): Promise<boolean> {
     const loaded = new Set<number>();
     const root = this.roots[table]!;
     if (run.root !== root.digest) {
       const segments = differingDigests(run.segments, new Uint8Array(root.segments));
-      const stored = new Map((await this.ctx.runQuery(internal.manifest.bucketDigests, { table, segments })).map((found) => [found.segment, new Uint8Array(found.digests)]));
+      const found = await this.ctx.runQuery(internal.manifest.bucketDigests, { table, segments });
+      if (!found.complete) return false;
+      const stored = new Map(found.segments.map((segment) => [segment.segment, new Uint8Array(segment.digests)]));
       this.manifestReads += stored.size;
       const differing: number[] = [];
       for (const segment of segments) {
@@ -276,13 +284,15 @@ export class ConvexWriter implements OutputHandler {
       }
       for (let start = 0; start < differing.length; start += CHUNKS_PER_QUERY) {
         const buckets = differing.slice(start, start + CHUNKS_PER_QUERY);
-        const chunks = await this.ctx.runQuery(internal.manifest.chunks, { table, buckets });
-        this.manifestReads += chunks.length;
-        for (const chunk of chunks) for (const entry of decodeChunk(table, new Uint8Array(chunk.entries))) this.state.addEntry(table, entry);
+        const read = await this.ctx.runQuery(internal.manifest.chunks, { table, buckets });
+        if (!read.complete) return false;
+        this.manifestReads += read.chunks.length;
+        for (const chunk of read.chunks) for (const entry of decodeChunk(table, new Uint8Array(chunk.entries))) this.state.addEntry(table, entry);
         for (const bucket of buckets) loaded.add(bucket);
       }
     }
     for (const [bucket, entries] of run.byBucket) if (!loaded.has(bucket)) for (const entry of entries) this.state.addEntry(table, entry);
+    return true;
   }
 
   /** After a run that read the tables: starts the rebuild that makes the manifest complete, unless one is under way. */

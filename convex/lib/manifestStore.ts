@@ -32,6 +32,9 @@ import { rowAsOf, UNAVAILABLE_REASONS } from "./entityRows";
 
 export const MANIFEST_TABLES: readonly ManifestTable[] = ["or_models", "or_endpoints"];
 
+/** A rebuild that started this long ago and has not finished is presumed stuck: a run or the daily check starts it again. */
+export const REBUILD_STUCK_MS = 3_600_000;
+
 /** Buckets one `manifest.chunks` query may ask for: at 50 times today's catalogue, a few hundred KiB. */
 export const CHUNKS_PER_QUERY = 128;
 

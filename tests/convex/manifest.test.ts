@@ -6,7 +6,9 @@
  * Expected figures come from the raw 2026 recordings and the next-day change list.
  */
 import { afterEach, describe, expect, it, vi } from "vitest";
+import { getFunctionName, type FunctionReference } from "convex/server";
 import { internal } from "../../convex/_generated/api";
+import { runSnapshot } from "../../convex/lib/runSnapshot";
 import { allRows, forgetManifest, runCounted, setupTest, withFakeOpenRouter } from "./setup";
 import { countRaw, GOLDEN_2026_PATHS, loadChangeManifest, loadRecording, type RawRecording } from "../support/recording";
 
@@ -71,7 +73,7 @@ describe("the catalogue manifest", () => {
       expect(day.queries.filter((name) => name.startsWith("or_"))).toEqual([]);
       expect(day.queries.filter((name) => name === "manifest:bucketDigests")).toHaveLength(2);
       // Chunks read: at least one, at most one per changed row, and far fewer than the manifest holds.
-      const chunksRead = day.returned["manifest:chunks"] ?? 0;
+      const chunksRead = ((day.results["manifest:chunks"] ?? []) as { chunks: unknown[] }[]).reduce((sum, read) => sum + read.chunks.length, 0);
       expect(chunksRead).toBeGreaterThan(0);
       expect(chunksRead).toBeLessThanOrEqual(changedModels + changedEndpoints);
       expect((await allRows(t, "manifest_chunks")).length).toBeGreaterThan(4 * chunksRead);
@@ -113,5 +115,58 @@ describe("the catalogue manifest", () => {
     vi.useRealTimers();
     expect(await t.action(internal.manifest.verify, {})).toMatchObject({ ok: true, differences: [] });
     expect(await t.action(internal.manifest.check, {})).toEqual({ ok: true, rebuilt: false });
+  });
+
+  it("two rebuilds never interleave, and a run that meets a rebuild begun meanwhile decides from the tables", async () => {
+    const t = setupTest();
+    let recording: RawRecording = base;
+    await withFakeOpenRouter({ recording: () => recording }, async () => {
+      await runCounted(t, { snapshot_at: T0 });
+      vi.useFakeTimers({ toFake: ["setTimeout"] });
+      // Rebuild A clears the models' chunks; rebuild B starts before A fills them.
+      await t.mutation(internal.manifest.rebuild, {});
+      await t.finishInProgressScheduledFunctions();
+      await t.mutation(internal.manifest.rebuild, {});
+      await t.finishAllScheduledFunctions(vi.runAllTimers, 100);
+      expect((await allRows(t, "manifest_roots")).map((root) => [root.table, root.entries, root.complete]).sort()).toEqual([
+        ["or_endpoints", raw.endpoints, true],
+        ["or_models", raw.models, true],
+      ]);
+      expect(await t.action(internal.manifest.verify, {})).toMatchObject({ ok: true, differences: [] });
+
+      // A rebuild begins after the next run read the roots, before it reads the buckets it needs.
+      const changes = loadChangeManifest();
+      recording = nextDay;
+      let began = false;
+      const queries: string[] = [];
+      const day = await t.action(async (ctx) =>
+        runSnapshot(
+          {
+            ...ctx,
+            runQuery: (async (reference: FunctionReference<"query", "internal">, args: Record<string, unknown>) => {
+              queries.push(getFunctionName(reference));
+              if (getFunctionName(reference) === "manifest:bucketDigests" && !began) {
+                began = true;
+                await ctx.runMutation(internal.manifest.rebuild, {});
+              }
+              return ctx.runQuery(reference, args);
+            }) as typeof ctx.runQuery,
+          },
+          { snapshot_at: T0 + DAY },
+        ),
+      );
+      expect(began).toBe(true);
+      expect(queries).toContain("or_models:loadStatePage");
+      expect(day).toMatchObject({ status: "ok", ok: true });
+      expect(day.models).toMatchObject({ insert: changes.models.insert.length, update: changes.models.update.length, unavailable: changes.models.unavailable.length });
+      expect(day.endpoints).toMatchObject({
+        insert: changes.endpoints.insert.length,
+        update: changes.endpoints.update.length,
+        unavailable: changes.endpoints.unavailable.length,
+      });
+      await t.finishAllScheduledFunctions(vi.runAllTimers, 100);
+      vi.useRealTimers();
+      expect(await t.action(internal.manifest.verify, {})).toMatchObject({ ok: true, differences: [] });
+    });
   });
 });

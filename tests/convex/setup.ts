@@ -77,15 +77,15 @@ export function documentsWritten(before: Map<string, string>, after: Map<string,
 
 /**
  * Runs one snapshot through `runSnapshot` with an action ctx that counts every `runMutation` and
- * `runQuery` by function name (and the items of queries that return arrays), so tests count calls
+ * `runQuery` by function name (and what each query returned), so tests count calls
  * without trusting the writer's own statistics.
  */
 export async function runCounted(t: TestConvex, args: RunSnapshotArgs) {
   return t.action(async (ctx) => {
     const calls: string[] = [];
     const queries: string[] = [];
-    /** Items returned by queries that return arrays, per function. */
-    const returned = new Map<string, number>();
+    /** What each query returned, per function, in call order. */
+    const results = new Map<string, unknown[]>();
     const counting: ActionCtx = {
       ...ctx,
       runMutation: ((reference: FunctionReference<"mutation", "internal">, mutationArgs: Record<string, unknown>) => {
@@ -96,12 +96,12 @@ export async function runCounted(t: TestConvex, args: RunSnapshotArgs) {
         const name = getFunctionName(reference);
         queries.push(name);
         const result = await ctx.runQuery(reference, queryArgs);
-        if (Array.isArray(result)) returned.set(name, (returned.get(name) ?? 0) + result.length);
+        results.set(name, [...(results.get(name) ?? []), result]);
         return result;
       }) as ActionCtx["runQuery"],
     };
     const report = await runSnapshot(counting, args);
-    return { report, calls, queries, returned: Object.fromEntries(returned) };
+    return { report, calls, queries, results: Object.fromEntries(results) };
   });
 }
 
