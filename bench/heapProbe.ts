@@ -2,8 +2,9 @@
  * Bench only: one run of the real action-side code (`runSnapshot`: fetch, archive, validate,
  * consolidate, decide, batch) in a process of its own, so its V8 heap can be capped the way a
  * Convex action's 64 MiB is. The database is not in this process, as it is not in an action:
- * a stand-in ctx answers the queries with an empty table and serialises each mutation's
- * arguments, as Convex would, then drops them. Prints one JSON line, with the peak of the V8 heap
+ * a stand-in ctx answers the queries with an empty table and a complete, empty catalogue
+ * manifest (so the run takes the cron's path: it decides from the manifest, at the end), and
+ * serialises each mutation's arguments, as Convex would, then drops them. Prints one JSON line, with the peak of the V8 heap
  * and the peak of heap plus off-heap memory (`external`, which includes `arrayBuffers`: response
  * bytes, compression buffers), since an action's 64 MiB holds both.
  *
@@ -13,6 +14,7 @@ import { getFunctionName, type FunctionReference } from "convex/server";
 import type { ActionCtx } from "../convex/_generated/server";
 import { runSnapshot } from "../convex/lib/runSnapshot";
 import type { UpstreamPaths } from "../src/sources/requestKey";
+import { emptyManifestDigests } from "../src/manifest/catalogueManifest";
 
 const baseUrl = process.argv[2];
 const paths = (process.argv[3] ?? "v1") as UpstreamPaths;
@@ -30,10 +32,17 @@ function functionName(reference: unknown): string {
 }
 
 let serialisedBytes = 0;
+// A complete, empty catalogue manifest: the run decides from it, as the hourly cron does.
+const empty = await emptyManifestDigests();
+const emptyRoot = { digest: empty.root, segments: empty.segments.buffer, entries: 0, newest_as_of: null, complete: true, rebuilding_since: null };
 const ctx = {
   async runQuery(reference: unknown) {
     sample();
-    return functionName(reference).endsWith("recentBlobs") ? [] : { page: [], isDone: true, continueCursor: "" };
+    const name = functionName(reference);
+    if (name === "manifest:roots") return { or_models: emptyRoot, or_endpoints: emptyRoot };
+    if (name === "manifest:bucketDigests") return { complete: true, segments: [] };
+    if (name === "manifest:chunks") return { complete: true, chunks: [] };
+    return { page: [], isDone: true, continueCursor: "" };
   },
   async runMutation(reference: unknown, args: unknown) {
     serialisedBytes += JSON.stringify(args).length;

@@ -30,7 +30,7 @@ import type { StoredEntity } from "../../src/pipeline/decide";
 import type { MetricsSink, OutputHandler, PipelineResult } from "../../src/pipeline/types";
 import { MAX_BATCH_BYTES, MAX_BATCH_ROWS } from "./entityRows";
 import { chunkByBudget } from "../../src/lib/chunkByBudget";
-import { contentFingerprint, sha256Hex } from "../../src/lib/canonicalJson";
+import { contentFingerprint, encodedEntity, rememberFingerprint, sha256Hex, type Fingerprint } from "../../src/lib/canonicalJson";
 import {
   BUCKETS_PER_SEGMENT,
   decodeChunk,
@@ -134,8 +134,12 @@ export class ConvexWriter implements OutputHandler {
   private roots: Record<ManifestTable, ManifestRoot | null> = { or_models: null, or_endpoints: null };
   /** Whether the stored state comes from the manifest (decided at the end) or from the tables (decided as results arrive). */
   private fromManifest = false;
-  /** Results kept until `finish`, in the order they came, when deciding from the manifest. */
-  private received: PipelineResult[] = [];
+  /**
+   * Results kept until `finish`, in the order they came, when deciding from the manifest. An
+   * endpoint is kept as the UTF-8 of its canonical JSON (taken for its fingerprint anyway), a
+   * fraction of what the object weighs, and read back only to be decided.
+   */
+  private received: (PipelineResult | KeptEndpoint)[] = [];
   /** What the run saw, first occurrence of each key, as manifest entries. */
   private readonly seen: Record<ManifestTable, Map<string, ManifestEntry>> = { or_models: new Map(), or_endpoints: new Map() };
   private readonly failures = new Set<string>();
@@ -183,23 +187,25 @@ export class ConvexWriter implements OutputHandler {
   }
 
   async write(result: PipelineResult) {
-    await this.note(result);
-    if (this.fromManifest) this.received.push(result);
-    else await this.decide(result);
+    const kept = await this.note(result);
+    if (!this.fromManifest) await this.decide(result);
+    else this.received.push(kept ?? result);
   }
 
-  /** Adds a result to what the run saw. */
-  private async note(result: PipelineResult) {
+  /** Adds a result to what the run saw; for an endpoint, returns it as its encoding, to keep. */
+  private async note(result: PipelineResult): Promise<KeptEndpoint | null> {
     if (result.kind === "error") {
       this.failures.add(JSON.stringify([result.source, result.params ?? null, result.item_key ?? null, result.sha256 ?? null]));
-      return;
+      return null;
     }
-    const { content_hash } = await contentFingerprint(result.value);
+    const encoded = result.kind === "endpoint" ? encodedEntity(result.value) : null;
+    const fingerprint = await contentFingerprint(result.value);
+    const { content_hash } = fingerprint;
     if (result.kind === "model") {
       const slug = result.value.slug;
       const available = modelIsAvailable(result.value);
       if (!this.seen.or_models.has(slug)) this.seen.or_models.set(slug, { key: slug, parts: [slug], hash: content_hash, available, listed: true });
-      return;
+      return null;
     }
     const endpoint = result.value;
     const key = endpointKey(endpoint);
@@ -207,6 +213,7 @@ export class ConvexWriter implements OutputHandler {
       const parts = [endpoint.model_permaslug, endpoint.variant, endpoint.endpoint_id, endpoint.model_slug];
       this.seen.or_endpoints.set(key, { key, parts, hash: content_hash, available: true, listed: true });
     }
+    return { kind: "kept-endpoint", encoded: encoded!, fingerprint };
   }
 
   private async decide(result: PipelineResult) {
@@ -256,7 +263,16 @@ export class ConvexWriter implements OutputHandler {
         await loadConvexState(this.ctx, this.state);
       }
       const received = this.received.splice(0);
-      for (const result of received) await this.decide(result);
+      const decoder = new TextDecoder();
+      for (const result of received) {
+        if (result.kind !== "kept-endpoint") {
+          await this.decide(result);
+          continue;
+        }
+        const value = JSON.parse(decoder.decode(result.encoded)) as OrEndpoint;
+        rememberFingerprint(value, result.fingerprint);
+        await this.decide({ kind: "endpoint", value });
+      }
     }
     await this.finishWrites();
     if (!this.fromManifest) await this.startManifest();
@@ -374,6 +390,9 @@ export async function loadRecentRemovals(ctx: ActionCtx, window: { since: number
     endpoints: await ctx.runQuery(internal.removals.recentRemovals, { table: "or_endpoints", ...window, cap: ROLLING_COUNT_CAP }),
   };
 }
+
+/** An endpoint result kept until `finish` as its canonical encoding, with the fingerprint taken of it. */
+type KeptEndpoint = { kind: "kept-endpoint"; encoded: Uint8Array; fingerprint: Fingerprint };
 
 type ModelRow = { value: OrModel; content_hash: string; available: boolean };
 type EndpointRow = { value: OrEndpoint; content_hash: string };

@@ -60,6 +60,11 @@ export type Fingerprint = { content_hash: string; bytes: number };
 
 const fingerprints = new WeakMap<object, Fingerprint>();
 
+/** Notes an entity's fingerprint taken already (e.g. of an equal entity before it was re-read from its encoding). */
+export function rememberFingerprint(entity: object, fingerprint: Fingerprint): void {
+  fingerprints.set(entity, fingerprint);
+}
+
 /**
  * The row fingerprint and the UTF-8 size of the canonical JSON it was taken over, in one encoding.
  * An entity's is taken once: asked again (the writer sums a run's fingerprints before it decides),

@@ -129,7 +129,8 @@ export function sourcesOver(transport: Transport, validator: Validator, options:
       try {
         return await parseStreamed(response, reviver);
       } catch (error) {
-        if (!(error instanceof TransportError) || error instanceof SourceError || attempt >= STREAM_ATTEMPTS) throw error;
+        const cutShort = error instanceof TransportError && !(error instanceof SourceError) && error.status === null;
+        if (!cutShort || attempt >= STREAM_ATTEMPTS) throw error;
       }
     }
   }

@@ -27,7 +27,8 @@ export type RetryConfig = {
   maxBodyBytes: number;
   /**
    * Bodies read as a stream (the models list, parsed entry by entry, never held whole) larger than
-   * this are refused: a sane total, far above any real catalogue (about 2.5 MB today).
+   * this are refused: a sane total, a hundred times today's catalogue (about 2.5 MB), whose
+   * compressed archive (about an eighth) still fits an action's memory.
    */
   maxStreamedBodyBytes: number;
 };
@@ -39,7 +40,7 @@ export const DEFAULT_RETRY: RetryConfig = {
   maxDelayMs: 8_000,
   retryAfterCapMs: 30_000,
   maxBodyBytes: 16 * 1024 * 1024,
-  maxStreamedBodyBytes: 512 * 1024 * 1024,
+  maxStreamedBodyBytes: 256 * 1024 * 1024,
 };
 
 export type AttemptEvent = {
@@ -98,7 +99,11 @@ export function createRemoteTransport(options: RemoteTransportOptions = {}): Tra
    * the attempt (a body cut short is retried like a failed request); without it, the response is
    * returned unread, for the caller to stream.
    */
-  async function attempt(request: SourceRequest, limit: number, readWhole: boolean): Promise<{ key: string; response: Response; bytes: Uint8Array | null; attempt: number }> {
+  async function attempt(
+    request: SourceRequest,
+    limit: number,
+    readWhole: boolean,
+  ): Promise<{ key: string; response: Response; bytes: Uint8Array | null; attempt: number; abort: AbortController | null }> {
     const key = requestKey(request);
     const url = `${baseUrl}${key}`;
     let lastFailure = "no attempt made";
@@ -110,10 +115,18 @@ export function createRemoteTransport(options: RemoteTransportOptions = {}): Tra
       let retryable: boolean;
       let serverDelayMs: number | null = null;
       let status: number | null = null;
+      let abort: AbortController | null = null;
       try {
+        // A body read whole must arrive within the attempt's timeout. A streamed body is read while
+        // it is parsed, which may take longer: only its headers must arrive within the timeout, and
+        // then each chunk within the timeout of the one before (`streamWithLimit`).
+        abort = readWhole ? null : new AbortController();
+        const headersTimer = abort ? setTimeout(() => abort!.abort(new DOMException(`timeout after ${attemptTimeoutMs} ms`, "TimeoutError")), attemptTimeoutMs) : null;
         const response = await doFetch(url, {
-          signal: AbortSignal.timeout(attemptTimeoutMs),
+          signal: abort ? abort.signal : AbortSignal.timeout(attemptTimeoutMs),
           headers: { accept: "application/json" },
+        }).finally(() => {
+          if (headersTimer !== null) clearTimeout(headersTimer);
         });
         if (response.ok) {
           const declared = Number(response.headers.get("content-length"));
@@ -123,7 +136,7 @@ export function createRemoteTransport(options: RemoteTransportOptions = {}): Tra
           }
           const bytes = readWhole ? await readBytesWithLimit(response, limit, key, attempt) : null;
           options.onAttempt?.({ key, attempt, outcome: "ok", willRetry: false, delayMs: 0 });
-          return { key, response, bytes, attempt };
+          return { key, response, bytes, attempt, abort };
         }
         await response.body?.cancel();
         failure = `HTTP ${response.status}`;
@@ -153,8 +166,8 @@ export function createRemoteTransport(options: RemoteTransportOptions = {}): Tra
       return { key, request, body: new TextDecoder().decode(bytes!), bytes: bytes! };
     },
     async stream(request) {
-      const { key, response, attempt: attempts } = await attempt(request, config.maxStreamedBodyBytes, false);
-      return { key, request, chunks: streamWithLimit(response, config.maxStreamedBodyBytes, key, attempts, config.timeoutMs) };
+      const { key, response, attempt: attempts, abort } = await attempt(request, config.maxStreamedBodyBytes, false);
+      return { key, request, chunks: streamWithLimit(response, { limit: config.maxStreamedBodyBytes, key, attempt: attempts, idleTimeoutMs: config.timeoutMs, abort: abort! }) };
     },
   };
 }
@@ -163,22 +176,32 @@ function asTransportError(error: unknown, key: string, attempt: number, timeoutM
   return error instanceof TransportError ? error : new TransportError(key, `${describeFetchError(error, timeoutMs)} while reading the body after ${attempt} attempt(s)`, attempt);
 }
 
-/** A body's chunks as they arrive, refused past `limit` bytes; a read that fails is a `TransportError`. */
-async function* streamWithLimit(response: Response, limit: number, key: string, attempt: number, timeoutMs: number): AsyncIterable<Uint8Array> {
+/**
+ * A body's chunks as they arrive, refused past `limit` bytes; a chunk that does not come within
+ * `idleTimeoutMs` of the one before aborts the request. A read that fails is a `TransportError`.
+ */
+async function* streamWithLimit(
+  response: Response,
+  { limit, key, attempt, idleTimeoutMs, abort }: { limit: number; key: string; attempt: number; idleTimeoutMs: number; abort: AbortController },
+): AsyncIterable<Uint8Array> {
   if (!response.body) return;
   const reader = response.body.getReader();
   let received = 0;
   try {
     for (;;) {
       let next: ReadableStreamReadResult<Uint8Array>;
+      const idle = setTimeout(() => abort.abort(new DOMException(`timeout after ${idleTimeoutMs} ms`, "TimeoutError")), idleTimeoutMs);
       try {
         next = await reader.read();
       } catch (error) {
-        throw asTransportError(error, key, attempt, timeoutMs);
+        throw asTransportError(error, key, attempt, idleTimeoutMs);
+      } finally {
+        clearTimeout(idle);
       }
       if (next.done) return;
       received += next.value.byteLength;
-      if (received > limit) throw new TransportError(key, `body exceeds the ${limit}-byte limit`, attempt);
+      // 413: the body is too large, and reading it again would not make it smaller.
+      if (received > limit) throw new TransportError(key, `body exceeds the ${limit}-byte limit`, attempt, 413);
       yield next.value;
     }
   } finally {

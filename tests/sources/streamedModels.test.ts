@@ -66,9 +66,29 @@ describe("the streamed models list", () => {
     expect(await sha256Hex(archived[0]!.bytes!)).toBe(await sha256Hex(new TextEncoder().encode(body)));
   });
 
+  it("abandons a stream whose headers hang at the timeout and retries it; parsing time does not count against it", async () => {
+    server = await startFakeOpenRouter({ recording });
+    server.setFaults([{ key: MODELS_KEY, fault: { kind: "delay", ms: 60_000 }, times: 1 }]);
+    const outcomes: string[] = [];
+    const transport = remote({ timeoutMs: 300, onAttempt: (event) => void outcomes.push(event.outcome) });
+    const { chunks } = await transport.stream!(models);
+    expect(outcomes).toEqual(["timeout after 300 ms", "ok"]);
+    // A reader slower than the timeout between chunks is not cut off: only the network's silence is.
+    let read = 0;
+    let pauses = 0;
+    for await (const chunk of chunks) {
+      read += chunk.byteLength;
+      // A few pauses: the fake server, as any, drops a connection left unread for seconds.
+      if (pauses++ < 3) await new Promise((resolve) => setTimeout(resolve, 400));
+    }
+    expect(read).toBe(Buffer.byteLength(JSON.stringify(recording[MODELS_KEY])));
+  });
+
   it("refuses a body past maxStreamedBodyBytes, naming the limit", async () => {
     server = await startFakeOpenRouter({ recording });
     await expect(sourcesOver(remote({ maxStreamedBodyBytes: 100_000 }), createValidator(), { paths: "v1" }).models()).rejects.toThrow(/exceeds the 100000-byte limit/);
+    // Too large is not cut short: it is not read again.
+    expect(server.requestsFor(MODELS_KEY)).toBe(1);
   });
 
   it("reads a body cut short again from the start, and archives only the whole one", async () => {
