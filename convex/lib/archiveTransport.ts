@@ -11,7 +11,8 @@
  * all be there with their files. Otherwise the replay fails, naming what is missing or wrong and
  * why (deleted by compaction on a date, files missing from storage, a body that does not match),
  * or why the run never had archives. While serving, a bundle part is fetched once and kept only
- * while requests in it remain. A body that vanishes mid-replay (a concurrent compaction) stops the
+ * while requests in it remain, and the models list is served as a stream of decompressed chunks,
+ * as the live run read it (same parse, same per-entry cap). A body that vanishes mid-replay (a concurrent compaction) stops the
  * run (`RunAbortedError`) rather than passing for one failed request.
  */
 import { internal } from "../_generated/api";
@@ -19,8 +20,9 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { ActionCtx } from "../_generated/server";
 import { decodeArchive } from "../../src/archive/archiveCodec";
 import { decodeBundleIndex, entryName, readMember, type BundleEntry } from "../../src/archive/bundle";
-import { archiveKey, requestKey, requestType, sortedQuery, type RequestType } from "../../src/sources/requestKey";
-import { RunAbortedError, TransportError, type Transport } from "../../src/sources/transport";
+import { Gunzip } from "fflate";
+import { archiveKey, requestKey, requestType, sortedQuery, type RequestType, type SourceRequest } from "../../src/sources/requestKey";
+import { RunAbortedError, SERVED_CHUNK_BYTES, TransportError, type Transport } from "../../src/sources/transport";
 import type { bundleForRun } from "./bundleStore";
 
 const PAGE_SIZE = 500;
@@ -84,27 +86,55 @@ async function createBundleTransport(ctx: ActionCtx, run: Doc<"snapshot_runs">, 
   for (const entry of entries) if (entry.status === undefined) unserved.set(entry.part, (unserved.get(entry.part) ?? 0) + 1);
   const cache = new Map<number, Promise<Uint8Array | null>>();
 
+  /** The request's member, out of its part (fetched once while it serves requests). */
+  async function memberOf(request: SourceRequest): Promise<{ key: string; entry: BundleEntry; member: Uint8Array }> {
+    const key = requestKey(request);
+    const entry = byKey.get(archiveKey(requestType(request.path), sortedQuery(request.params)));
+    if (!entry) throw new TransportError(key, `not archived by run ${run_id}`);
+    if (entry.status !== undefined) throw new TransportError(key, `HTTP ${entry.status} (archived by run ${run_id})`, 1, entry.status);
+    let part = cache.get(entry.part);
+    if (!part) cache.set(entry.part, (part = fetchPart(entry.part)));
+    const bytes = await part;
+    const left = (unserved.get(entry.part) ?? 1) - 1;
+    unserved.set(entry.part, left);
+    if (left <= 0) cache.delete(entry.part);
+    if (!bytes) throw stopped(entry, `bundle part ${entry.part} vanished from file storage during the replay, probably deleted by a compaction running meanwhile`);
+    return { key, entry, member: bytes.subarray(entry.offset, entry.offset + entry.length) };
+  }
+
+  function stopped(entry: BundleEntry, message: string): RunAbortedError {
+    return new RunAbortedError(`replay_from: ${entryName(entry)} (run ${run_id}): ${message}; the replay stopped`);
+  }
+
   return {
     name: "archive",
     async get(request) {
-      const key = requestKey(request);
-      const entry = byKey.get(archiveKey(requestType(request.path), sortedQuery(request.params)));
-      if (!entry) throw new TransportError(key, `not archived by run ${run_id}`);
-      if (entry.status !== undefined) throw new TransportError(key, `HTTP ${entry.status} (archived by run ${run_id})`, 1, entry.status);
-      let part = cache.get(entry.part);
-      if (!part) cache.set(entry.part, (part = fetchPart(entry.part)));
+      const { key, entry, member } = await memberOf(request);
       let body: Uint8Array;
       try {
-        const bytes = await part;
-        if (!bytes) throw new Error(`bundle part ${entry.part} vanished from file storage during the replay, probably deleted by a compaction running meanwhile`);
-        body = await readMember(bytes, entry);
+        body = await readMember(member, { ...entry, offset: 0 });
       } catch (error) {
-        throw new RunAbortedError(`replay_from: ${entryName(entry)} (run ${run_id}): ${error instanceof Error ? error.message : String(error)}; the replay stopped`);
+        throw stopped(entry, error instanceof Error ? error.message : String(error));
       }
-      const left = (unserved.get(entry.part) ?? 1) - 1;
-      unserved.set(entry.part, left);
-      if (left <= 0) cache.delete(entry.part);
       return { key, request, body: new TextDecoder().decode(body) };
+    },
+    /** The body decompressed as it is read, as the live run streamed it (the models list): never whole. Checked whole before the replay began. */
+    async stream(request) {
+      const { key, entry, member } = await memberOf(request);
+      async function* chunks(): AsyncIterable<Uint8Array> {
+        const out: Uint8Array[] = [];
+        const gunzip = new Gunzip((chunk) => void out.push(chunk));
+        try {
+          for (let start = 0; start < member.byteLength; start += SERVED_CHUNK_BYTES) {
+            gunzip.push(member.subarray(start, start + SERVED_CHUNK_BYTES), start + SERVED_CHUNK_BYTES >= member.byteLength);
+            while (out.length > 0) yield out.shift()!;
+          }
+        } catch (error) {
+          if (error instanceof RunAbortedError) throw error;
+          throw stopped(entry, `the archived body is not valid gzip (${error instanceof Error ? error.message : String(error)})`);
+        }
+      }
+      return { key, request, chunks: chunks() };
     },
   };
 }

@@ -16,6 +16,7 @@ import type { Id } from "../../convex/_generated/dataModel";
 import crons from "../../convex/crons";
 import { createConvexArchiver } from "../../convex/lib/archiver";
 import type { SnapshotReport } from "../../convex/lib/runSnapshot";
+import { MAX_ENTRY_CHARS } from "../../src/sources/catalogueSources";
 import { allRows, byId, documentsWritten, readBundle, setupTest, withFakeOpenRouter, type TestConvex } from "./setup";
 import { cloneRecording, countRaw, endpointsKey, GOLDEN_2026_PATHS, loadGolden, loadRecording, modelsKeyOf, type RawRecording } from "../support/recording";
 
@@ -178,6 +179,20 @@ describe("one archive bundle per run", () => {
     const before = await files();
     await expect(archiveHour(3, {})).rejects.toThrow(`run ${runs[3]} already has an archive bundle`);
     expect(await files()).toBe(before);
+  });
+
+  it("replays the models list as the live run read it, as a stream: an entry over the per-entry cap is reported the same way", async () => {
+    const t2 = setupTest();
+    const edited = cloneRecording(base);
+    const entries: any[] = edited[modelsKeyOf(edited)].data;
+    entries[3].description = "x".repeat(MAX_ENTRY_CHARS);
+    const live = await withFakeOpenRouter({ recording: edited }, () => t2.action(internal.snapshots_v2.runDemo, { snapshot_at: T0 }));
+    const issues = await allRows(t2, "validation_issues");
+    expect(issues).toEqual([expect.objectContaining({ source: "models", count: 1, message: expect.stringContaining("exceeds the 4194304-character cap") })]);
+    const replayed = await replay(t2, live.run_id);
+    expect(replayed).toMatchObject({ status: "ok", issues: live.issues, models: { total: live.models.total } });
+    // The same issue (the same fingerprint), seen once more: not a keyed one in its place.
+    expect(await allRows(t2, "validation_issues")).toEqual([expect.objectContaining({ _id: issues[0]!._id, count: 2 })]);
   });
 
   it("a run archived before bundles (a row and a content-addressed blob per request) still replays to the same state", async () => {
