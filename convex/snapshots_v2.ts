@@ -35,6 +35,7 @@ export const runDemo = internalAction({
         maxDelayMs: v.optional(v.number()),
         retryAfterCapMs: v.optional(v.number()),
         maxBodyBytes: v.optional(v.number()),
+        maxStreamedBodyBytes: v.optional(v.number()),
       }),
     ),
   },

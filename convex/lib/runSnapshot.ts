@@ -145,7 +145,7 @@ export function checkRunArgs(args: RunSnapshotArgs): void {
   if (args.paths !== undefined) checkedPaths(args.paths, true);
   for (const [name, value] of Object.entries(args.remote ?? {})) {
     if (value === undefined) continue;
-    const minimum = name === "maxAttempts" || name === "timeoutMs" || name === "maxBodyBytes" ? 1 : 0;
+    const minimum = name === "maxAttempts" || name === "timeoutMs" || name === "maxBodyBytes" || name === "maxStreamedBodyBytes" ? 1 : 0;
     if (!Number.isInteger(value) || value < minimum) throw new Error(`remote.${name} must be an integer ≥ ${minimum}, got ${value}`);
   }
 }
