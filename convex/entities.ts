@@ -9,7 +9,17 @@
  */
 import { v } from "convex/values";
 import { internalMutation } from "./_generated/server";
-import { assertBatchSize, findEndpoint, findModel, markRowUnavailable, tally, UNAVAILABLE_REASONS, upsertEntityRow, type UpsertOutcome } from "./lib/entityRows";
+import {
+  assertBatchSize,
+  findEndpoint,
+  findModel,
+  markRowUnavailable,
+  relistUnavailableModel,
+  tally,
+  UNAVAILABLE_REASONS,
+  upsertEntityRow,
+  type UpsertOutcome,
+} from "./lib/entityRows";
 import { vEndpointKey, vEndpointWrite, vModelWrite } from "./lib/validators";
 import { ManifestEdits } from "./lib/manifestStore";
 
@@ -21,12 +31,17 @@ export const applyBatch = internalMutation({
     unavailableEndpoints: v.array(vEndpointKey),
     /** Endpoints whose upstream id reappeared under another key (`to`, an `endpointKey`). */
     movedEndpoints: v.optional(v.array(v.object({ key: vEndpointKey, to: v.string() }))),
+    /** Unavailable models whose reason no longer says whether they are listed (`relistUnavailableModel`). */
+    relistedModels: v.optional(v.array(v.object({ slug: v.string(), listed: v.boolean() }))),
     snapshot_at: v.number(),
     unavailable_at: v.number(),
   },
   returns: v.object({ inserted: v.number(), updated: v.number(), unchanged: v.number(), stale: v.number(), marked: v.number() }),
-  handler: async (ctx, { models, endpoints, unavailableModels, unavailableEndpoints, movedEndpoints = [], snapshot_at, unavailable_at }) => {
-    assertBatchSize("entities.applyBatch", models.length + endpoints.length + unavailableModels.length + unavailableEndpoints.length + movedEndpoints.length);
+  handler: async (ctx, { models, endpoints, unavailableModels, unavailableEndpoints, movedEndpoints = [], relistedModels = [], snapshot_at, unavailable_at }) => {
+    assertBatchSize(
+      "entities.applyBatch",
+      models.length + endpoints.length + unavailableModels.length + unavailableEndpoints.length + movedEndpoints.length + relistedModels.length,
+    );
     const edits = new ManifestEdits();
     const outcomes: UpsertOutcome[] = [];
     for (const row of models) outcomes.push(await upsertEntityRow(ctx, edits, "or_models", await findModel(ctx, row.value.slug), row, snapshot_at, unavailable_at));
@@ -38,6 +53,7 @@ export const applyBatch = internalMutation({
     for (const { key, to } of movedEndpoints) {
       if (await markRowUnavailable(ctx, edits, "or_endpoints", await findEndpoint(ctx, key), unavailable_at, UNAVAILABLE_REASONS.moved(to))) marked++;
     }
+    for (const { slug, listed } of relistedModels) await relistUnavailableModel(ctx, edits, await findModel(ctx, slug), listed);
     await edits.commit(ctx);
     return { ...tally(outcomes), marked };
   },

@@ -143,6 +143,8 @@ export class ConvexWriter implements OutputHandler {
   /** What the run saw, first occurrence of each key, as manifest entries. */
   private readonly seen: Record<ManifestTable, Map<string, ManifestEntry>> = { or_models: new Map(), or_endpoints: new Map() };
   private readonly failures = new Set<string>();
+  /** Unavailable models read from the manifest's chunks: those whose reason no longer says whether they are listed are put right. */
+  private unavailableModelsRead: ManifestEntry[] = [];
   private pending: BatchItem[] = [];
   private pendingBytes = 0;
   private chain: Promise<unknown> = Promise.resolve();
@@ -242,6 +244,7 @@ export class ConvexWriter implements OutputHandler {
       unavailableModels: items.flatMap((item) => (item.kind === "unavailableModel" ? [item.slug] : [])),
       unavailableEndpoints: items.flatMap((item) => (item.kind === "unavailableEndpoint" ? [item.key] : [])),
       movedEndpoints: items.flatMap((item) => (item.kind === "movedEndpoint" ? [{ key: item.key, to: item.to }] : [])),
+      relistedModels: items.flatMap((item) => (item.kind === "relistedModel" ? [{ slug: item.slug, listed: item.listed }] : [])),
       snapshot_at: this.options.snapshot_at,
       unavailable_at: this.options.now?.() ?? this.options.snapshot_at,
     };
@@ -303,7 +306,12 @@ export class ConvexWriter implements OutputHandler {
         const read = await this.ctx.runQuery(internal.manifest.chunks, { table, buckets });
         if (!read.complete) return false;
         this.manifestReads += read.chunks.length;
-        for (const chunk of read.chunks) for (const entry of decodeChunk(table, new Uint8Array(chunk.entries))) this.state.addEntry(table, entry);
+        for (const chunk of read.chunks) {
+          for (const entry of decodeChunk(table, new Uint8Array(chunk.entries))) {
+            this.state.addEntry(table, entry);
+            if (table === "or_models" && !entry.available) this.unavailableModelsRead.push(entry);
+          }
+        }
         for (const bucket of buckets) loaded.add(bucket);
       }
     }
@@ -351,10 +359,26 @@ export class ConvexWriter implements OutputHandler {
       ...removals.moves.map(
         ({ endpoint: { model_permaslug, variant, endpoint_id }, to }): BatchItem => ({ kind: "movedEndpoint", key: { model_permaslug, variant, endpoint_id }, to, bytes: KEY_BYTES }),
       ),
+      ...this.relistings(),
     ];
     for (const chunk of chunkByBudget(items, { maxItems: MAX_BATCH_ROWS, maxBytes: MAX_BATCH_BYTES }, (item) => item.bytes)) await this.apply(chunk);
     await this.chain;
     this.options.metrics?.emit({ t: "writer_stats", writer: this.name, counts: { ...this.tracker.counts } });
+  }
+
+  /**
+   * Unavailable models whose reason says "listed with no endpoint now" when they are gone from the
+   * list, or otherwise when the run lists them unchanged: put right, so the manifest's digests count
+   * them as the next run will see them (else their bucket reads as changed every hour).
+   */
+  private relistings(): BatchItem[] {
+    const items: BatchItem[] = [];
+    for (const entry of this.unavailableModelsRead.splice(0)) {
+      const seen = this.seen.or_models.get(entry.key);
+      if (entry.listed && this.tracker.canTellUnlisted(entry.key)) items.push({ kind: "relistedModel", slug: entry.key, listed: false, bytes: KEY_BYTES });
+      else if (!entry.listed && seen && !seen.available && seen.hash === entry.hash) items.push({ kind: "relistedModel", slug: entry.key, listed: true, bytes: KEY_BYTES });
+    }
+    return items;
   }
 
   /** Lists what the guard withheld (one `removals.recordWithheld` per 100 rows) and summarises it. */
@@ -403,7 +427,8 @@ type BatchItem =
   | { kind: "endpoint"; row: EndpointRow; bytes: number }
   | { kind: "unavailableModel"; slug: string; bytes: number }
   | { kind: "unavailableEndpoint"; key: EndpointKey; bytes: number }
-  | { kind: "movedEndpoint"; key: EndpointKey; to: string; bytes: number };
+  | { kind: "movedEndpoint"; key: EndpointKey; to: string; bytes: number }
+  | { kind: "relistedModel"; slug: string; listed: boolean; bytes: number };
 function modelItem(change: ModelChange): BatchItem {
   return { kind: "model", row: { value: change.value, content_hash: change.content_hash, available: change.available }, bytes: change.bytes };
 }

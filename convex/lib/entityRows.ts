@@ -98,7 +98,8 @@ export async function upsertEntityRow<Table extends EntityTable>(
     first_seen_at: existing.first_seen_at,
     changed_at: sameContent ? existing.changed_at : snapshot_at,
     unavailable_at: available ? null : (existing.unavailable_at ?? unavailable_at),
-    ...(available ? {} : { unavailable_reason: existing.unavailable_reason ?? UNAVAILABLE_REASONS.noEndpoint }),
+    // Written from a run that lists it: whatever made it unavailable before, it is listed with no endpoint now.
+    ...(available ? {} : { unavailable_reason: UNAVAILABLE_REASONS.noEndpoint }),
     ...(returned_at !== undefined ? { returned_at } : {}),
   };
   await ctx.db.replace(existing._id as Id<Table>, replaced as never);
@@ -120,6 +121,21 @@ export async function markRowUnavailable<Table extends EntityTable>(
   const marked = { unavailable_at: at, unavailable_reason: reason };
   await ctx.db.patch(existing._id as Id<Table>, marked as never);
   edits.wrote(table, { ...existing, ...marked } as never);
+  return true;
+}
+
+/**
+ * Keeps an unavailable model's reason in step with the models list, so the manifest counts it as
+ * listed exactly when a run sees it (`manifestEntryOfRow`): `listed` marks one seen listed with no
+ * endpoint now, whatever made it unavailable; otherwise one marked listed that is gone from the list
+ * is marked gone. Its `unavailable_at` stays: it was not removed now. False when there was nothing to do.
+ */
+export async function relistUnavailableModel(ctx: MutationCtx, edits: ManifestEdits, existing: Doc<"or_models"> | null, listed: boolean): Promise<boolean> {
+  if (existing === null || existing.unavailable_at === null) return false;
+  const reason = listed ? UNAVAILABLE_REASONS.noEndpoint : UNAVAILABLE_REASONS.gone;
+  if ((existing.unavailable_reason === UNAVAILABLE_REASONS.noEndpoint) === listed) return false;
+  await ctx.db.patch(existing._id, { unavailable_reason: reason });
+  edits.wrote("or_models", { ...existing, unavailable_reason: reason });
   return true;
 }
 

@@ -127,6 +127,13 @@ export function createChangeTracker(state: EntityState) {
     get keylessModelIssues() {
       return keylessModelIssues;
     },
+    /**
+     * Whether this run can say a stored model is no longer listed: it saw the models list, and no
+     * entry that failed validation could be that model. Call at the end.
+     */
+    canTellUnlisted(slug: string): boolean {
+      return seenModels.size > 0 && keylessModelIssues === 0 && !seenModels.has(slug) && !protectedSlugs.has(slug);
+    },
     /** Decides one result. Returns the change for entities, null for errors, repeats and held removals. */
     async track(result: PipelineResult): Promise<TrackedChange | null> {
       if (result.kind === "error") {

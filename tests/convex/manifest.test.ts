@@ -10,7 +10,7 @@ import { getFunctionName, type FunctionReference } from "convex/server";
 import { internal } from "../../convex/_generated/api";
 import { runSnapshot } from "../../convex/lib/runSnapshot";
 import { allRows, forgetManifest, runCounted, setupTest, withFakeOpenRouter } from "./setup";
-import { countRaw, GOLDEN_2026_PATHS, loadChangeManifest, loadRecording, type RawRecording } from "../support/recording";
+import { cloneRecording, countRaw, GOLDEN_2026_PATHS, loadChangeManifest, loadRecording, modelsKeyOf, type RawRecording } from "../support/recording";
 
 const base = loadRecording(GOLDEN_2026_PATHS.base);
 const nextHour = loadRecording(GOLDEN_2026_PATHS.nextHour);
@@ -168,5 +168,36 @@ describe("the catalogue manifest", () => {
       vi.useRealTimers();
       expect(await t.action(internal.manifest.verify, {})).toMatchObject({ ok: true, differences: [] });
     });
+  });
+
+  it("a model listed with no endpoint that leaves the list, or comes back to it, is put right once: later unchanged hours read only the roots", async () => {
+    const t = setupTest();
+    const modelsKey = modelsKeyOf(base);
+    // A retired model: every entry of its slug has no endpoint now (counted from the raw list).
+    const entries: any[] = base[modelsKey].data;
+    const slugs = [...new Set(entries.map((entry) => entry.slug))];
+    const retired = slugs.find((slug) => entries.filter((entry) => entry.slug === slug).every((entry) => entry.endpoint === null))!;
+    expect(retired).toBeDefined();
+    const without = cloneRecording(base);
+    without[modelsKey].data = without[modelsKey].data.filter((entry: any) => entry.slug !== retired);
+    let recording: RawRecording = base;
+    const reason = async () => (await allRows(t, "or_models")).find((row) => row.slug === retired)!.unavailable_reason;
+    const onlyRoots = (queries: string[]) => queries.filter((name) => name.startsWith("or_") || name.startsWith("manifest:"));
+    await withFakeOpenRouter({ recording: () => recording }, async () => {
+      await runCounted(t, { snapshot_at: T0 });
+      expect(await reason()).toBe("listed with no endpoint now");
+      recording = without;
+      const gone = await runCounted(t, { snapshot_at: T0 + HOUR });
+      expect(gone.report).toMatchObject({ status: "ok", ok: true, models: { unavailable: 0 } });
+      expect(await reason()).toBe("gone upstream");
+      expect(onlyRoots((await runCounted(t, { snapshot_at: T0 + 2 * HOUR })).queries)).toEqual(["manifest:roots"]);
+      recording = base;
+      await runCounted(t, { snapshot_at: T0 + 3 * HOUR });
+      expect(await reason()).toBe("listed with no endpoint now");
+      const again = await runCounted(t, { snapshot_at: T0 + 4 * HOUR });
+      expect(onlyRoots(again.queries)).toEqual(["manifest:roots"]);
+      expect(again.report.mutations).toBe(0);
+    });
+    expect(await t.action(internal.manifest.verify, {})).toMatchObject({ ok: true });
   });
 });
