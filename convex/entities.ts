@@ -53,7 +53,7 @@ export const applyBatch = internalMutation({
     for (const { key, to } of movedEndpoints) {
       if (await markRowUnavailable(ctx, edits, "or_endpoints", await findEndpoint(ctx, key), unavailable_at, UNAVAILABLE_REASONS.moved(to))) marked++;
     }
-    for (const { slug, listed } of relistedModels) await relistUnavailableModel(ctx, edits, await findModel(ctx, slug), listed);
+    for (const { slug, listed } of relistedModels) await relistUnavailableModel(ctx, edits, await findModel(ctx, slug), listed, snapshot_at);
     await edits.commit(ctx);
     return { ...tally(outcomes), marked };
   },

@@ -128,10 +128,13 @@ export async function markRowUnavailable<Table extends EntityTable>(
  * Keeps an unavailable model's reason in step with the models list, so the manifest counts it as
  * listed exactly when a run sees it (`manifestEntryOfRow`): `listed` marks one seen listed with no
  * endpoint now, whatever made it unavailable; otherwise one marked listed that is gone from the list
- * is marked gone. Its `unavailable_at` stays: it was not removed now. False when there was nothing to do.
+ * is marked gone. Its `unavailable_at` stays: it was not removed now. False when there was nothing to do,
+ * or the row holds anything newer than the run.
  */
-export async function relistUnavailableModel(ctx: MutationCtx, edits: ManifestEdits, existing: Doc<"or_models"> | null, listed: boolean): Promise<boolean> {
+export async function relistUnavailableModel(ctx: MutationCtx, edits: ManifestEdits, existing: Doc<"or_models"> | null, listed: boolean, snapshot_at: number): Promise<boolean> {
   if (existing === null || existing.unavailable_at === null) return false;
+  // A run older than the row's newest timestamp does not speak for the row any more.
+  if (snapshot_at < rowAsOf(existing as unknown as Bookkeeping)) return false;
   const reason = listed ? UNAVAILABLE_REASONS.noEndpoint : UNAVAILABLE_REASONS.gone;
   if ((existing.unavailable_reason === UNAVAILABLE_REASONS.noEndpoint) === listed) return false;
   await ctx.db.patch(existing._id, { unavailable_reason: reason });
