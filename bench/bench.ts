@@ -29,8 +29,9 @@
  * Bench only: never shipped in the module.
  */
 import { spawn } from "node:child_process";
-import { writeFileSync } from "node:fs";
-import { cpus, totalmem } from "node:os";
+import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { cpus, tmpdir, totalmem } from "node:os";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { performance } from "node:perf_hooks";
@@ -243,7 +244,14 @@ async function measureNormalize(recording: Recording, repeats: number) {
   return { entities, cpu_ms_per_1000: round(median(perThousand), 1) };
 }
 
-const PROBE = fileURLToPath(new URL("../node_modules/.cache/openrouter-snapshots/heapProbe.mjs", import.meta.url));
+/**
+ * The probe's bundle, in a directory of this process's own: node_modules may be shared by several
+ * checkouts (worktrees link it), and a bench running in another would overwrite a shared bundle
+ * with its own code in the middle of this one's heap search.
+ */
+const PROBE_DIR = mkdtempSync(join(tmpdir(), "openrouter-snapshots-bench-"));
+const PROBE = join(PROBE_DIR, "heapProbe.mjs");
+process.on("exit", () => rmSync(PROBE_DIR, { recursive: true, force: true }));
 
 async function buildProbe() {
   await build({ entryPoints: [fileURLToPath(new URL("./heapProbe.ts", import.meta.url))], bundle: true, platform: "node", format: "esm", outfile: PROBE, logLevel: "error" });
