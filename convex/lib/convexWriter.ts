@@ -6,7 +6,8 @@
  * the two manifest roots; `write` takes each entity's fingerprint and keeps the result; `finish`
  * digests what the run saw bucket by bucket and, where a table's root digest differs, reads the
  * bucket digests of the segments whose digests (in the root) differ, and then only the chunks of
- * the buckets that differ. An unchanged hour so reads two documents. Buckets that agree need no reading: what the run saw there is what is stored.
+ * the buckets that differ. An unchanged hour so reads two documents. Buckets that agree need no
+ * reading: what the run saw there is what is stored.
  * Then every kept result is decided with the shared `decide` (through the change tracker), and
  * inserts, updates, removals (each with its reason) and moves go out 100 to an
  * `entities.applyBatch` (fewer when rows are large), never one mutation per item. A stable entity
@@ -263,6 +264,7 @@ export class ConvexWriter implements OutputHandler {
         // A rebuild started while the run ran: what was read from the manifest may be half built.
         this.state.models.clear();
         this.state.endpoints.clear();
+        this.unavailableModelsRead = [];
         await loadConvexState(this.ctx, this.state);
       }
       const received = this.received.splice(0);
