@@ -129,8 +129,6 @@ export class ConvexWriter implements OutputHandler {
   readonly state = new ConvexState();
   /** Digest of what the run saw (entity fingerprints and availability, failed lists, invalid entries), telemetry excluded: set by `finish`. */
   contentDigest: string | null = null;
-  /** Documents of the manifest read by `finish`: roots excluded; bucket digests and chunks. */
-  manifestReads = 0;
   private readonly tracker = createChangeTracker(this.state);
   private roots: Record<ManifestTable, ManifestRoot | null> = { or_models: null, or_endpoints: null };
   /** Whether the stored state comes from the manifest (decided at the end) or from the tables (decided as results arrive). */
@@ -297,7 +295,6 @@ export class ConvexWriter implements OutputHandler {
       const found = await this.ctx.runQuery(internal.manifest.bucketDigests, { table, segments });
       if (!found.complete) return false;
       const stored = new Map(found.segments.map((segment) => [segment.segment, new Uint8Array(segment.digests)]));
-      this.manifestReads += stored.size;
       const differing: number[] = [];
       for (const segment of segments) {
         const storedBuckets = stored.get(segment) ?? new Uint8Array(BUCKETS_PER_SEGMENT * 8);
@@ -307,7 +304,6 @@ export class ConvexWriter implements OutputHandler {
         const buckets = differing.slice(start, start + CHUNKS_PER_QUERY);
         const read = await this.ctx.runQuery(internal.manifest.chunks, { table, buckets });
         if (!read.complete) return false;
-        this.manifestReads += read.chunks.length;
         for (const chunk of read.chunks) {
           for (const entry of decodeChunk(table, new Uint8Array(chunk.entries))) {
             this.state.addEntry(table, entry);

@@ -78,10 +78,6 @@ export class ManifestEdits {
     if (newest === null || asOf > newest) this.newestAsOf[table] = asOf;
   }
 
-  get size(): number {
-    return this.entries.or_models.size + this.entries.or_endpoints.size;
-  }
-
   async commit(ctx: MutationCtx): Promise<void> {
     for (const table of MANIFEST_TABLES) {
       if (this.entries[table].size > 0) await applyEntries(ctx, table, [...this.entries[table].values()], this.newestAsOf[table]);

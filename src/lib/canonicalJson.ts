@@ -9,6 +9,7 @@
  * built). Uses only web-standard APIs
  * (`crypto.subtle`, `TextEncoder`), so it runs inside Convex.
  */
+import { hexOf } from "./bytes";
 
 /**
  * JSON with object keys sorted and `undefined` object fields dropped. Non-finite numbers are
@@ -36,10 +37,7 @@ export function canonicalJson(value: unknown): string {
 /** SHA-256 of bytes or of a string's UTF-8 encoding, as lowercase hex. */
 export async function sha256Hex(data: string | Uint8Array): Promise<string> {
   const bytes = typeof data === "string" ? new TextEncoder().encode(data) : data;
-  const digest = await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>);
-  let hex = "";
-  for (const byte of new Uint8Array(digest)) hex += byte.toString(16).padStart(2, "0");
-  return hex;
+  return hexOf(new Uint8Array(await crypto.subtle.digest("SHA-256", bytes as Uint8Array<ArrayBuffer>)));
 }
 
 /** The fingerprint stored on every entity row: SHA-256 hex of its canonical JSON. */

@@ -17,6 +17,7 @@
  * buckets agree, the root agrees, and the run knows it is unchanged from one document; when not,
  * the segment digests say which segments, and those which buckets, to read.
  */
+import { concatBytes, hexOf } from "../lib/bytes";
 
 /** Buckets per table: chunks of a few entries at today's catalogue, tens at fifty times it. */
 export const MANIFEST_BUCKETS = 1024;
@@ -82,27 +83,14 @@ const decoder = new TextDecoder();
  */
 export function encodeChunk(entries: readonly ManifestEntry[]): Uint8Array {
   const pieces: Uint8Array[] = [];
-  let length = 0;
-  const push = (piece: Uint8Array) => {
-    pieces.push(piece);
-    length += piece.byteLength;
-  };
   for (const entry of entries) {
     for (const part of entry.parts) {
       const bytes = encoder.encode(part);
-      push(varint(bytes.byteLength));
-      push(bytes);
+      pieces.push(varint(bytes.byteLength), bytes);
     }
-    push(hexBytes(entry.hash));
-    push(Uint8Array.of((entry.available ? 1 : 0) | (entry.listed ? 2 : 0)));
+    pieces.push(hexBytes(entry.hash), Uint8Array.of((entry.available ? 1 : 0) | (entry.listed ? 2 : 0)));
   }
-  const out = new Uint8Array(length);
-  let offset = 0;
-  for (const piece of pieces) {
-    out.set(piece, offset);
-    offset += piece.byteLength;
-  }
-  return out;
+  return concatBytes(pieces);
 }
 
 /** Reads a chunk back; throws, naming the offset, on bytes that are not one. */
@@ -127,7 +115,7 @@ export function decodeChunk(table: ManifestTable, bytes: Uint8Array): ManifestEn
       offset += size;
     }
     need(33);
-    const hash = bytesHex(bytes.subarray(offset, offset + 32));
+    const hash = hexOf(bytes.subarray(offset, offset + 32));
     const flags = bytes[offset + 32]!;
     offset += 33;
     entries.push({ key: manifestKey(table, parts), parts, hash, available: (flags & 1) !== 0, listed: (flags & 2) !== 0 });
@@ -181,7 +169,7 @@ export async function segmentDigests(digests: Uint8Array): Promise<Uint8Array> {
 
 /** The root digest: SHA-256 hex of all segment digests. */
 export async function rootDigest(segments: Uint8Array): Promise<string> {
-  return bytesHex(new Uint8Array(await crypto.subtle.digest("SHA-256", segments as Uint8Array<ArrayBuffer>)));
+  return hexOf(new Uint8Array(await crypto.subtle.digest("SHA-256", segments as Uint8Array<ArrayBuffer>)));
 }
 
 export function sameBytes(a: Uint8Array, b: Uint8Array): boolean {
@@ -245,8 +233,3 @@ function hexBytes(hex: string): Uint8Array {
   return out;
 }
 
-function bytesHex(bytes: Uint8Array): string {
-  let hex = "";
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
-  return hex;
-}

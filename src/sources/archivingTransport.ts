@@ -5,6 +5,7 @@
  * failed request archives nothing. A streamed body (the models list) is archived when it has been
  * read to its end. Leaving the decorator off is how tests and dry runs turn archival off.
  */
+import { concatBytes } from "../lib/bytes";
 import type { SourceRequest } from "./requestKey";
 import { TransportError, type RawResponse, type StreamedResponse, type Transport } from "./transport";
 
@@ -85,19 +86,9 @@ async function archivedStream(
           // The reader's own error is the one that counts.
         }
       }
-      const bytes = joined(kept.splice(0));
+      const bytes = concatBytes(kept.splice(0));
       if (state === "read") await (streamed ? streamed.end() : archive({ key, request, body: "", bytes }));
     }
   }
   return { key, request, chunks: teed() };
-}
-
-function joined(chunks: Uint8Array[]): Uint8Array {
-  const bytes = new Uint8Array(chunks.reduce((size, chunk) => size + chunk.byteLength, 0));
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
 }

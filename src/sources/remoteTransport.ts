@@ -8,6 +8,7 @@
  * `maxBodyBytes`); `stream` hands it over as it arrives (under `maxStreamedBodyBytes`), for the
  * models list. Web-standard only.
  */
+import { concatBytes } from "../lib/bytes";
 import { requestKey, type SourceRequest } from "./requestKey";
 import { TransportError, type Transport } from "./transport";
 
@@ -230,13 +231,7 @@ async function readBytesWithLimit(response: Response, limit: number, key: string
     }
     chunks.push(value);
   }
-  const bytes = new Uint8Array(received);
-  let offset = 0;
-  for (const chunk of chunks) {
-    bytes.set(chunk, offset);
-    offset += chunk.byteLength;
-  }
-  return bytes;
+  return concatBytes(chunks);
 }
 
 function describeFetchError(error: unknown, timeoutMs: number): string {
