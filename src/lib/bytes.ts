@@ -14,9 +14,14 @@ export function concatBytes(chunks: readonly Uint8Array[]): Uint8Array {
   return out;
 }
 
-/** Lowercase hex of bytes, two digits each. */
+const HEX_DIGITS = Array.from({ length: 256 }, (_, byte) => byte.toString(16).padStart(2, "0"));
+
+/**
+ * Lowercase hex of bytes, two digits each. Joined, not appended: `+=` leaves a rope of one string
+ * object per byte behind every hash a run keeps (about 1.5 KB for one SHA-256 instead of 80 B).
+ */
 export function hexOf(bytes: Uint8Array): string {
-  let hex = "";
-  for (const byte of bytes) hex += byte.toString(16).padStart(2, "0");
-  return hex;
+  const digits = new Array<string>(bytes.length);
+  for (let i = 0; i < bytes.length; i++) digits[i] = HEX_DIGITS[bytes[i]];
+  return digits.join("");
 }
