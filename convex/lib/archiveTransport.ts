@@ -13,16 +13,17 @@
  * or why the run never had archives. While serving, a bundle part is fetched once and kept only
  * while requests in it remain, and the models list is served as a stream of decompressed chunks,
  * as the live run read it (same parse, same per-entry cap). A body that vanishes mid-replay (a concurrent compaction) stops the
- * run (`RunAbortedError`) rather than passing for one failed request.
+ * run (`RunAbortedError`) rather than passing for one failed request. A body can be read again
+ * (`reread`): the same archive serves it again.
  */
 import { internal } from "../_generated/api";
 import type { Doc, Id } from "../_generated/dataModel";
 import type { ActionCtx } from "../_generated/server";
 import { decodeArchive } from "../../src/archive/archiveCodec";
-import { decodeBundleIndex, entryName, readMember, type BundleEntry } from "../../src/archive/bundle";
-import { Gunzip } from "fflate";
+import { createBodyCheck, decodeBundleIndex, entryName, gunzipBody, piecesOf, steps, type BodyPiece, type BundleEntry } from "../../src/archive/bundle";
+import { concatBytes } from "../../src/lib/bytes";
 import { archiveKey, requestKey, requestType, sortedQuery, type RequestType, type SourceRequest } from "../../src/sources/requestKey";
-import { RunAbortedError, SERVED_CHUNK_BYTES, TransportError, type Transport } from "../../src/sources/transport";
+import { chunked, RunAbortedError, TransportError, type Transport } from "../../src/sources/transport";
 import type { bundleForRun } from "./bundleStore";
 
 const PAGE_SIZE = 500;
@@ -31,7 +32,16 @@ type StoredBundle = NonNullable<Awaited<ReturnType<typeof bundleForRun>>>;
 
 export async function createArchiveTransport(ctx: ActionCtx, run: Doc<"snapshot_runs">): Promise<Transport> {
   const bundle: StoredBundle | null = await ctx.runQuery(internal.archive.bundleForRun, { run_id: run._id });
-  return bundle ? createBundleTransport(ctx, run, bundle) : createLegacyTransport(ctx, run);
+  const transport = bundle ? await createBundleTransport(ctx, run, bundle) : await createLegacyTransport(ctx, run);
+  // Every body here is an archived one: reading it again serves the same archive again.
+  return {
+    ...transport,
+    async reread(request) {
+      if (transport.stream) return transport.stream(request);
+      const { key, body } = await transport.get(request);
+      return { key, request, chunks: chunked(new TextEncoder().encode(body)) };
+    },
+  };
 }
 
 function refuse(problem: string): never {
@@ -68,38 +78,72 @@ async function createBundleTransport(ctx: ActionCtx, run: Doc<"snapshot_runs">, 
   }
 
   // Every body is checked before the run starts: a replay is whole or nothing. One part at a time.
-  const byPart = new Map<number, BundleEntry[]>();
-  for (const entry of entries) byPart.set(entry.part, [...(byPart.get(entry.part) ?? []), entry]);
+  // Every body is checked before anything is written: the parts are read in order, each once,
+  // and each body's pieces fed to its check as they come (a body in pieces spans parts).
+  const piecesByPart = new Map<number, { entry: BundleEntry; piece: BodyPiece; last: boolean }[]>();
+  for (const entry of entries) {
+    const pieces = piecesOf(entry);
+    pieces.forEach((piece, at) => piecesByPart.set(piece.part, [...(piecesByPart.get(piece.part) ?? []), { entry, piece, last: at === pieces.length - 1 }]));
+  }
+  const checks = new Map<BundleEntry, ReturnType<typeof createBodyCheck>>();
   for (let part = 0; part < bundle.parts.length; part++) {
     try {
       const bytes = await fetchPart(part);
       if (!bytes) throw new Error(`bundle part ${part} is missing from file storage`);
-      for (const entry of byPart.get(part) ?? []) await readMember(bytes, entry);
+      for (const { entry, piece, last } of piecesByPart.get(part) ?? []) {
+        if (piece.offset + piece.length > bytes.byteLength) {
+          throw new Error(`the archived body of ${entryName(entry)} lies past the end of its part (part ${part}, bytes ${piece.offset}–${piece.offset + piece.length}, part is ${bytes.byteLength} bytes)`);
+        }
+        let check = checks.get(entry);
+        if (!check) checks.set(entry, (check = createBodyCheck(entry)));
+        for (const step of steps(bytes.subarray(piece.offset, piece.offset + piece.length))) check.push(step);
+        if (last) {
+          checks.delete(entry);
+          check.end();
+        }
+      }
     } catch (error) {
       unreadable(error instanceof Error ? error.message : String(error));
     }
   }
 
   const byKey = new Map(entries.map((entry) => [archiveKey(entry.type, entry.params), entry]));
-  // Parts in use: fetched once, dropped when no request left to serve lies in them.
+  /** Pieces still to serve per part: a part is kept while any remain. */
   const unserved = new Map<number, number>();
-  for (const entry of entries) if (entry.status === undefined) unserved.set(entry.part, (unserved.get(entry.part) ?? 0) + 1);
+  for (const entry of entries) if (entry.status === undefined) for (const piece of piecesOf(entry)) unserved.set(piece.part, (unserved.get(piece.part) ?? 0) + 1);
   const cache = new Map<number, Promise<Uint8Array | null>>();
 
-  /** The request's member, out of its part (fetched once while it serves requests). */
-  async function memberOf(request: SourceRequest): Promise<{ key: string; entry: BundleEntry; member: Uint8Array }> {
+  /** The request's entry, or the error a live request would have met. */
+  function entryOf(request: SourceRequest): { key: string; entry: BundleEntry } {
     const key = requestKey(request);
     const entry = byKey.get(archiveKey(requestType(request.path), sortedQuery(request.params)));
     if (!entry) throw new TransportError(key, `not archived by run ${run_id}`);
     if (entry.status !== undefined) throw new TransportError(key, `HTTP ${entry.status} (archived by run ${run_id})`, 1, entry.status);
-    let part = cache.get(entry.part);
-    if (!part) cache.set(entry.part, (part = fetchPart(entry.part)));
-    const bytes = await part;
-    const left = (unserved.get(entry.part) ?? 1) - 1;
-    unserved.set(entry.part, left);
-    if (left <= 0) cache.delete(entry.part);
-    if (!bytes) throw stopped(entry, `bundle part ${entry.part} vanished from file storage during the replay, probably deleted by a compaction running meanwhile`);
-    return { key, entry, member: bytes.subarray(entry.offset, entry.offset + entry.length) };
+    return { key, entry };
+  }
+
+  /** A body's compressed bytes, piece by piece, out of its parts (each fetched once while it serves requests). */
+  async function* piecesBytes(entry: BundleEntry): AsyncIterable<Uint8Array> {
+    for (const piece of piecesOf(entry)) {
+      let part = cache.get(piece.part);
+      if (!part) cache.set(piece.part, (part = fetchPart(piece.part)));
+      const bytes = await part;
+      const left = (unserved.get(piece.part) ?? 1) - 1;
+      unserved.set(piece.part, left);
+      if (left <= 0) cache.delete(piece.part);
+      if (!bytes) throw stopped(entry, `bundle part ${piece.part} vanished from file storage during the replay, probably deleted by a compaction running meanwhile`);
+      yield bytes.subarray(piece.offset, piece.offset + piece.length);
+    }
+  }
+
+  /** The body, decompressed as it is read; any failure stops the replay. */
+  async function* bodyOf(entry: BundleEntry): AsyncIterable<Uint8Array> {
+    try {
+      yield* gunzipBody(piecesBytes(entry), entry);
+    } catch (error) {
+      if (error instanceof RunAbortedError) throw error;
+      throw stopped(entry, error instanceof Error ? error.message : String(error));
+    }
   }
 
   function stopped(entry: BundleEntry, message: string): RunAbortedError {
@@ -109,32 +153,15 @@ async function createBundleTransport(ctx: ActionCtx, run: Doc<"snapshot_runs">, 
   return {
     name: "archive",
     async get(request) {
-      const { key, entry, member } = await memberOf(request);
-      let body: Uint8Array;
-      try {
-        body = await readMember(member, { ...entry, offset: 0 });
-      } catch (error) {
-        throw stopped(entry, error instanceof Error ? error.message : String(error));
-      }
-      return { key, request, body: new TextDecoder().decode(body) };
+      const { key, entry } = entryOf(request);
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of bodyOf(entry)) chunks.push(chunk);
+      return { key, request, body: new TextDecoder().decode(concatBytes(chunks)) };
     },
     /** The body decompressed as it is read, as the live run streamed it (the models list): never whole. Checked whole before the replay began. */
     async stream(request) {
-      const { key, entry, member } = await memberOf(request);
-      async function* chunks(): AsyncIterable<Uint8Array> {
-        const out: Uint8Array[] = [];
-        const gunzip = new Gunzip((chunk) => void out.push(chunk));
-        try {
-          for (let start = 0; start < member.byteLength; start += SERVED_CHUNK_BYTES) {
-            gunzip.push(member.subarray(start, start + SERVED_CHUNK_BYTES), start + SERVED_CHUNK_BYTES >= member.byteLength);
-            while (out.length > 0) yield out.shift()!;
-          }
-        } catch (error) {
-          if (error instanceof RunAbortedError) throw error;
-          throw stopped(entry, `the archived body is not valid gzip (${error instanceof Error ? error.message : String(error)})`);
-        }
-      }
-      return { key, request, chunks: chunks() };
+      const { key, entry } = entryOf(request);
+      return { key, request, chunks: bodyOf(entry) };
     },
   };
 }

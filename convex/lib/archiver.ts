@@ -2,23 +2,29 @@
  * The Convex archiver: keeps every raw body a remote run received, as one bundle per run.
  *
  * Owns: hashing each body as it arrives (before parsing; a streamed body, chunk by chunk, with
- * its compression), appending it to the run's bundle as a gzip member of its own (`src/archive/bundle.ts`), storing each part in file storage once it
- * reaches the size cap (so at most about one part is held), and, in `flush()`, storing the last
+ * its compression, in pieces), appending it to the run's bundle (`src/archive/bundle.ts`),
+ * storing each part in file storage once it reaches the size cap (so at most about one part is
+ * held), and, in `flush()`, storing the last
  * part and the index file, then recording the bundle with ONE `archive.recordBundle`. `flush()`
  * must run at the end of the run, failed or not; when any store or the record fails, it deletes
  * the files it stored (so none is left without its row) and rejects with the first failure.
+ *
+ * It also reads a body back during the run (`reread`), so the run need not hold what it received:
+ * piece by piece, from the open part in memory, else from the stored part (the last part read
+ * back is kept while it is of ordinary size, as bodies are mostly read back in the order they
+ * came), checked against the body's SHA-256.
  */
 import { internal } from "../_generated/api";
 import type { Id } from "../_generated/dataModel";
 import type { ActionCtx } from "../_generated/server";
-import { createBodyCompressor, hashBody } from "../../src/archive/archiveCodec";
-import { BUNDLE_PART_CAP_BYTES, createBundleBuilder, rawBodiesDigest, type ClosedPart } from "../../src/archive/bundle";
-import { requestType, sortedQuery, type SourceRequest } from "../../src/sources/requestKey";
+import { hashBody } from "../../src/archive/archiveCodec";
+import { BUNDLE_PART_CAP_BYTES, createBundleBuilder, gunzipBody, piecesOf, rawBodiesDigest, type BodyPiece, type ClosedPart } from "../../src/archive/bundle";
+import { requestKey, requestType, sortedQuery, type SourceRequest } from "../../src/sources/requestKey";
 import type { StreamArchive } from "../../src/sources/archivingTransport";
-import type { RawResponse } from "../../src/sources/transport";
+import { TransportError, type RawResponse, type StreamedResponse } from "../../src/sources/transport";
 
 export type ArchiverOptions = {
-  /** Compressed bytes at which a part is closed and stored (tests pass a small one). */
+  /** Compressed bytes at which a part is closed and stored (tests pass a small one); default `BUNDLE_PART_CAP_BYTES`. */
   partCapBytes?: number;
 };
 
@@ -32,9 +38,12 @@ export type FlushOptions = {
 };
 
 export function createConvexArchiver(ctx: ActionCtx, run: { run_id: Id<"snapshot_runs">; snapshot_at: number }, options: ArchiverOptions = {}) {
-  const builder = createBundleBuilder(options.partCapBytes ?? BUNDLE_PART_CAP_BYTES);
+  const partCapBytes = options.partCapBytes ?? BUNDLE_PART_CAP_BYTES;
+  const builder = createBundleBuilder(partCapBytes);
   const stored: (Promise<{ storage_id: Id<"_storage">; compressed_size: number } | null> | undefined)[] = [];
   let firstFailure: unknown = null;
+  /** The stored part last read back, while it is of ordinary size. */
+  let readBack: { part: number; blob: Blob } | null = null;
 
   function store(bytes: Uint8Array[], type: string) {
     return ctx.storage.store(new Blob(bytes as Uint8Array<ArrayBuffer>[], { type }));
@@ -52,6 +61,25 @@ export function createConvexArchiver(ctx: ActionCtx, run: { run_id: Id<"snapshot
     // Let the part's bytes go once the Blob holds them.
     part.members = [];
     return promise;
+  }
+
+  /** A piece of a closed part, from file storage. */
+  async function storedPiece(key: string, piece: BodyPiece): Promise<Uint8Array> {
+    let blob = readBack?.part === piece.part ? readBack.blob : null;
+    if (!blob) {
+      readBack = null;
+      const part = await stored[piece.part];
+      const found = part ? await ctx.storage.get(part.storage_id) : null;
+      if (!part || !found) throw new TransportError(key, `bundle part ${piece.part} of this run could not be stored or read back`);
+      blob = found;
+      if (part.compressed_size <= partCapBytes) readBack = { part: piece.part, blob };
+    }
+    return new Uint8Array(await blob.slice(piece.offset, piece.offset + piece.length).arrayBuffer());
+  }
+
+  /** A body's compressed bytes, piece by piece, each from wherever its part is now. */
+  async function* piecesBytes(key: string, pieces: BodyPiece[]): AsyncIterable<Uint8Array> {
+    for (const piece of pieces) yield builder.openPiece(piece) ?? (await storedPiece(key, piece));
   }
 
   async function deleteStored(ids: Id<"_storage">[]) {
@@ -73,19 +101,30 @@ export function createConvexArchiver(ctx: ActionCtx, run: { run_id: Id<"snapshot
       // Waiting for the store holds this request back while a part is written, so parts do not pile up in memory.
       for (const part of builder.add(request, body)) await storePart(part);
     },
-    /** Archives a body as it streams in (the models list): compressed and hashed chunk by chunk, added to the bundle at its end. */
+    /** Archives a body as it streams in (the models list): compressed and hashed chunk by chunk, its pieces added to the bundle as they complete. */
     begin(source: SourceRequest): StreamArchive {
-      const compressor = createBodyCompressor();
+      const stream = builder.beginStream({ type: requestType(source.path), params: sortedQuery(source.params) });
       return {
-        push: (chunk) => compressor.push(chunk),
+        // A part closed mid-stream is stored at once (its bytes go into the Blob); a failure is kept for `flush`.
+        push: (chunk) => {
+          for (const part of stream.push(chunk)) void storePart(part);
+        },
         end: async () => {
-          const request = { type: requestType(source.path), params: sortedQuery(source.params) };
-          for (const part of builder.addCompressed(request, compressor.end())) await storePart(part);
+          for (const part of stream.end()) await storePart(part);
         },
       };
     },
+    /** A body this run archived, read back and checked against its SHA-256, decompressed as it is read. */
+    async reread(source: SourceRequest): Promise<StreamedResponse> {
+      const key = requestKey(source);
+      const entry = builder.entryFor({ type: requestType(source.path), params: sortedQuery(source.params) });
+      if (!entry) throw new TransportError(key, "not archived by this run");
+      if (entry.status !== undefined) throw new TransportError(key, `HTTP ${entry.status} (archived by this run)`, 1, entry.status);
+      return { key, request: source, chunks: gunzipBody(piecesBytes(key, piecesOf(entry)), entry) };
+    },
     /** Stores the last part and the index, and records the bundle; nothing when nothing was archived. */
     async flush(flushOptions: FlushOptions = {}) {
+      readBack = null;
       if (builder.requests === 0) return;
       const { last, index, parts, entries } = await builder.finish();
       if (last) void storePart(last);

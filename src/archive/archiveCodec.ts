@@ -5,9 +5,7 @@
  *
  * Owns: encoding and decoding one body only, whole or as it streams in. Where the bytes go is the archiver's business.
  */
-import { Gzip, gunzipSync, gzipSync } from "fflate";
-import { sha256 } from "@noble/hashes/sha2.js";
-import { bytesToHex } from "@noble/hashes/utils.js";
+import { gunzipSync, gzipSync } from "fflate";
 import { sha256Hex } from "../lib/canonicalJson";
 
 export type HashedBody = { bytes: Uint8Array; sha256: string; size: number };
@@ -22,35 +20,8 @@ export function compressBody(bytes: Uint8Array): Uint8Array {
   return gzipSync(bytes, { level: 6 });
 }
 
-/** A body compressed and hashed as it arrived: its gzip member in the pieces it was produced in. */
+/** A body compressed already: its gzip member in the chunks it was produced in. */
 export type CompressedBody = { member: Uint8Array[]; length: number; sha256: string; size: number };
-
-/**
- * Compresses and hashes a body chunk by chunk (streaming gzip, incremental SHA-256), so that a
- * large body never exists whole: only its compressed member does. The same gzip level as
- * `compressBody`, and the same hash as `hashBody`.
- */
-export function createBodyCompressor() {
-  const member: Uint8Array[] = [];
-  let length = 0;
-  let size = 0;
-  const hash = sha256.create();
-  const gzip = new Gzip({ level: 6 }, (chunk) => {
-    member.push(chunk);
-    length += chunk.byteLength;
-  });
-  return {
-    push(chunk: Uint8Array): void {
-      hash.update(chunk);
-      size += chunk.byteLength;
-      gzip.push(chunk);
-    },
-    end(): CompressedBody {
-      gzip.push(new Uint8Array(0), true);
-      return { member, length, sha256: bytesToHex(hash.digest()), size };
-    },
-  };
-}
 
 /** A legacy blob's body. */
 export function decodeArchive(gzipped: Uint8Array): string {

@@ -2,28 +2,53 @@
  * The archive bundle format: all the raw bodies one run received, in a few files instead of one
  * file per body.
  *
- * - A **part** is gzip members laid end to end, one member per body (so a part is itself a valid
- *   multi-member gzip file: `gunzip` prints the bodies one after another). A part is closed when
- *   it reaches `BUNDLE_PART_CAP_BYTES` compressed, so memory stays bounded at any catalogue size;
- *   only a single body larger than the cap makes a larger part, alone.
+ * - A **part** is gzip members laid end to end (so a part is itself a valid multi-member gzip
+ *   file: `gunzip` prints the bodies one after another). A body read whole is one member; a body
+ *   that streams in (the models list, tens of MB on a large catalogue) is cut into members of
+ *   about a quarter of a part as it is compressed, its **pieces**, which may lie in several parts.
+ *   A part is closed when it reaches `BUNDLE_PART_CAP_BYTES` compressed, so memory stays bounded at
+ *   any catalogue size; only a single body read whole and larger than the cap makes a larger part,
+ *   alone.
  * - The **index** lists each request (type, sorted query, HTTP status when not 200), the SHA-256
- *   and size of its raw body, and where its member lies (part number, byte offset and length). It
- *   is stored gzip-compressed as a file of its own; the database row holds only its SHA-256.
+ *   and size of its raw body, and where its pieces lie (part number, byte offset and length; a
+ *   body of several pieces lists the rest under `more`, in order). It is stored gzip-compressed as
+ *   a file of its own; the database row holds only its SHA-256. Format `@1` (before pieces) reads
+ *   as `@2` with one piece per body.
  *
- * Owns: building a bundle body by body, encoding and checking the index, reading one member back
- * and checking it against the index, and the fallback digest of a run's raw bodies. Pure and
+ * Owns: building a bundle body by body, encoding and checking the index, reading a body back
+ * from its pieces and checking it against the index, and the fallback digest of a run's raw bodies. Pure and
  * web-standard (fflate, `crypto.subtle`): where the files go is the archiver's business.
  */
-import { gunzipSync } from "fflate";
+import { Gunzip, Gzip, gunzipSync } from "fflate";
+import { sha256 } from "@noble/hashes/sha2.js";
+import { bytesToHex } from "@noble/hashes/utils.js";
 import { z } from "zod";
 import { sha256Hex } from "../lib/canonicalJson";
+import { concatBytes } from "../lib/bytes";
 import { archiveKey, type RequestType } from "../sources/requestKey";
 import { compressBody, type CompressedBody, type HashedBody } from "./archiveCodec";
 
-/** Compressed bytes at which a part is closed and stored. */
-export const BUNDLE_PART_CAP_BYTES = 4 * 1024 * 1024;
+/** Raw bytes compressed at a time by a streamed body: a piece can end after each. */
+const STREAM_STEP_BYTES = 64 * 1024;
 
-export const BUNDLE_INDEX_FORMAT = "openrouter-snapshots/bundle-index@1";
+/**
+ * Compressed bytes at which a part is closed and stored. A run holds about two parts at most (the
+ * open one, and one read back), so this bounds what archival costs an action's 64 MiB; today's
+ * catalogue (about 0.9 MiB compressed an hour) still fits one part.
+ */
+export const BUNDLE_PART_CAP_BYTES = 1024 * 1024;
+
+export const BUNDLE_INDEX_FORMAT = "openrouter-snapshots/bundle-index@2";
+/** Indexes written before bodies could be cut into pieces: the same, with one piece per body. */
+const BUNDLE_INDEX_FORMAT_1 = "openrouter-snapshots/bundle-index@1";
+
+const PieceSchema = z
+  .object({
+    part: z.number().int().nonnegative(),
+    offset: z.number().int().nonnegative(),
+    length: z.number().int().positive(),
+  })
+  .strict();
 
 const BundleEntrySchema = z
   .object({
@@ -36,21 +61,36 @@ const BundleEntrySchema = z
     sha256: z.string().regex(/^[0-9a-f]{64}$/),
     /** Raw body bytes. */
     size: z.number().int().nonnegative(),
+    /** Where its (first) piece lies. */
     part: z.number().int().nonnegative(),
     offset: z.number().int().nonnegative(),
     length: z.number().int().positive(),
+    /** A body in several pieces: the others, in order. */
+    more: z.array(PieceSchema).optional(),
   })
   .strict();
 
 export const BundleIndexSchema = z
   .object({
-    format: z.literal(BUNDLE_INDEX_FORMAT),
+    format: z.enum([BUNDLE_INDEX_FORMAT, BUNDLE_INDEX_FORMAT_1]),
     parts: z.number().int().nonnegative(),
     entries: z.array(BundleEntrySchema),
   })
   .strict();
 
 export type BundleEntry = z.output<typeof BundleEntrySchema>;
+/** Where one gzip member of a body lies. */
+export type BodyPiece = z.output<typeof PieceSchema>;
+
+/** A body's pieces, in order. */
+export function piecesOf(entry: Pick<BundleEntry, "part" | "offset" | "length" | "more">): BodyPiece[] {
+  return [{ part: entry.part, offset: entry.offset, length: entry.length }, ...(entry.more ?? [])];
+}
+
+/** Compressed bytes of all of a body's pieces. */
+export function compressedLength(entry: Pick<BundleEntry, "length" | "more">): number {
+  return (entry.more ?? []).reduce((sum, piece) => sum + piece.length, entry.length);
+}
 export type BundleIndex = z.output<typeof BundleIndexSchema>;
 
 /** A closed part: its members in order, to be stored as one file. */
@@ -73,6 +113,8 @@ export type EncodedIndex = { gzipped: Uint8Array; sha256: string; size: number }
 export function createBundleBuilder(partCapBytes = BUNDLE_PART_CAP_BYTES) {
   if (!(partCapBytes > 0)) throw new Error(`partCapBytes must be positive, got ${partCapBytes}`);
   const entries: BundleEntry[] = [];
+  /** Each request's entry, by type and query (the entry's own string), for reading a body back during the run. */
+  const byName: Record<RequestType, Map<string, number>> = { models: new Map(), endpoints: new Map() };
   let part = 0;
   let members: Uint8Array[] = [];
   let partSize = 0;
@@ -86,6 +128,32 @@ export function createBundleBuilder(partCapBytes = BUNDLE_PART_CAP_BYTES) {
     members = [];
     partSize = 0;
     return closed;
+  }
+
+  /** Appends one gzip member to the open part (closing it first when the member would overflow it, and after when full). */
+  function appendPiece(member: Uint8Array[], length: number, closed: ClosedPart[]): BodyPiece {
+    if (partSize > 0 && partSize + length > partCapBytes) closed.push(close());
+    const piece = { part, offset: partSize, length };
+    members.push(...member);
+    partSize += length;
+    compressedBytes += length;
+    if (partSize >= partCapBytes) closed.push(close());
+    return piece;
+  }
+
+  function record(request: BundleRequest, body: Pick<HashedBody, "sha256" | "size">, pieces: BodyPiece[]) {
+    const [first, ...more] = pieces;
+    byName[request.type].set(request.params, entries.length);
+    entries.push({
+      type: request.type,
+      params: request.params,
+      ...(request.status !== undefined && request.status !== 200 ? { status: request.status } : {}),
+      sha256: body.sha256,
+      size: body.size,
+      ...first,
+      ...(more.length > 0 ? { more } : {}),
+    });
+    rawBytes += body.size;
   }
 
   return {
@@ -105,27 +173,88 @@ export function createBundleBuilder(partCapBytes = BUNDLE_PART_CAP_BYTES) {
       const member = compressBody(body.bytes);
       return this.addCompressed(request, { member: [member], length: member.byteLength, sha256: body.sha256, size: body.size });
     },
-    /** Appends a body compressed already (as it streamed in); returns the parts this closed. */
+    /** Appends a body compressed already, as one member; returns the parts this closed. */
     addCompressed(request: BundleRequest, body: CompressedBody): ClosedPart[] {
       if (finished) throw new Error("bundle already finished");
       const closed: ClosedPart[] = [];
-      if (partSize > 0 && partSize + body.length > partCapBytes) closed.push(close());
-      entries.push({
-        type: request.type,
-        params: request.params,
-        ...(request.status !== undefined && request.status !== 200 ? { status: request.status } : {}),
-        sha256: body.sha256,
-        size: body.size,
-        part,
-        offset: partSize,
-        length: body.length,
-      });
-      members.push(...body.member);
-      partSize += body.length;
-      rawBytes += body.size;
-      compressedBytes += body.length;
-      if (partSize >= partCapBytes) closed.push(close());
+      const piece = appendPiece(body.member, body.length, closed);
+      record(request, body, [piece]);
       return closed;
+    },
+    /**
+     * A body that streams in, compressed and hashed chunk by chunk (streaming gzip, incremental
+     * SHA-256) and cut into pieces of about a quarter of a part, each appended as it is complete:
+     * neither the body nor its compressed whole is ever held. `push` and `end` return the parts
+     * they closed; the body is in the index once `end` returned.
+     */
+    beginStream(request: BundleRequest) {
+      if (finished) throw new Error("bundle already finished");
+      const pieceBytes = Math.max(Math.floor(partCapBytes / 4), 1);
+      const hash = sha256.create();
+      const pieces: BodyPiece[] = [];
+      let size = 0;
+      let member: Uint8Array[] = [];
+      let memberLength = 0;
+      /** Raw bytes given to the current member. */
+      let memberInput = 0;
+      let gzip = newGzip();
+      function newGzip() {
+        return new Gzip({ level: 6 }, (chunk) => {
+          member.push(chunk);
+          memberLength += chunk.byteLength;
+        });
+      }
+      function closeMember(closed: ClosedPart[]) {
+        gzip.push(new Uint8Array(0), true);
+        pieces.push(appendPiece(member, memberLength, closed));
+        member = [];
+        memberLength = 0;
+        memberInput = 0;
+      }
+      return {
+        push(chunk: Uint8Array): ClosedPart[] {
+          const closed: ClosedPart[] = [];
+          hash.update(chunk);
+          size += chunk.byteLength;
+          // In steps, so that a piece can end between them however large the chunk.
+          for (let start = 0; start < chunk.byteLength; start += STREAM_STEP_BYTES) {
+            const step = chunk.subarray(start, start + STREAM_STEP_BYTES);
+            gzip.push(step);
+            memberInput += step.byteLength;
+            if (memberLength >= pieceBytes) {
+              closeMember(closed);
+              gzip = newGzip();
+            }
+          }
+          return closed;
+        },
+        end(): ClosedPart[] {
+          const closed: ClosedPart[] = [];
+          // A member begun but given nothing is left out (an empty body still gets its one member).
+          if (memberInput > 0 || pieces.length === 0) closeMember(closed);
+          record(request, { sha256: bytesToHex(hash.digest()), size }, pieces);
+          return closed;
+        },
+      };
+    },
+    /** The entry of a request added so far, or undefined. */
+    entryFor(request: BundleRequest): BundleEntry | undefined {
+      const position = byName[request.type].get(request.params);
+      return position === undefined ? undefined : entries[position];
+    },
+    /** A piece's bytes while its part is still open (not yet closed and stored), else null. */
+    openPiece(piece: BodyPiece): Uint8Array | null {
+      if (piece.part !== part || finished) return null;
+      const slices: Uint8Array[] = [];
+      let at = 0;
+      for (const chunk of members) {
+        const start = Math.max(piece.offset - at, 0);
+        const end = Math.min(piece.offset + piece.length - at, chunk.byteLength);
+        if (start < end) slices.push(chunk.subarray(start, end));
+        at += chunk.byteLength;
+        if (at >= piece.offset + piece.length) break;
+      }
+      return slices.length === 1 ? slices[0] : concatBytes(slices);
     },
     /** Closes the last part (null when it is empty) and encodes the index. */
     async finish(): Promise<{ last: ClosedPart | null; index: EncodedIndex; parts: number; entries: readonly BundleEntry[] }> {
@@ -169,6 +298,7 @@ export function entryName(entry: Pick<BundleEntry, "type" | "params">): string {
  * member is cut short, is not gzip, or decompresses to bytes whose SHA-256 or size differ.
  */
 export async function readMember(part: Uint8Array, entry: BundleEntry): Promise<Uint8Array> {
+  if (entry.more) throw new Error(`the archived body of ${entryName(entry)} lies in ${entry.more.length + 1} pieces: read it with gunzipBody`);
   const where = `part ${entry.part}, bytes ${entry.offset}–${entry.offset + entry.length}`;
   if (entry.offset + entry.length > part.byteLength) {
     throw new Error(`the archived body of ${entryName(entry)} lies past the end of its part (${where}, part is ${part.byteLength} bytes)`);
@@ -185,6 +315,65 @@ export async function readMember(part: Uint8Array, entry: BundleEntry): Promise<
   }
   return body;
 }
+
+/**
+ * Checks one body as its pieces' bytes arrive (laid end to end, they are one multi-member gzip
+ * stream): decompresses them, hands each chunk of the body to `onChunk`, and at `end` throws,
+ * naming the request, when they were not gzip, were cut short, or the body's SHA-256 or size
+ * differ from the index. Feed it small steps: a step's whole output is handed over at once.
+ */
+export function createBodyCheck(entry: BundleEntry, onChunk: (chunk: Uint8Array) => void = () => undefined) {
+  const total = compressedLength(entry);
+  const where = entry.more ? `${entry.more.length + 1} pieces from part ${entry.part}` : `part ${entry.part}, bytes ${entry.offset}–${entry.offset + entry.length}`;
+  const hash = sha256.create();
+  let size = 0;
+  let read = 0;
+  const gunzip = new Gunzip((chunk) => {
+    hash.update(chunk);
+    size += chunk.byteLength;
+    onChunk(chunk);
+  });
+  return {
+    push(step: Uint8Array): void {
+      read += step.byteLength;
+      try {
+        gunzip.push(step, read >= total);
+      } catch (error) {
+        throw new Error(`the archived body of ${entryName(entry)} is not valid gzip (${where}: ${error instanceof Error ? error.message : String(error)})`);
+      }
+    },
+    end(): void {
+      if (read < total) throw new Error(`the archived body of ${entryName(entry)} is cut short (${where}: ${read} of ${total} bytes)`);
+      if (bytesToHex(hash.digest()) !== entry.sha256 || size !== entry.size) {
+        throw new Error(`the archived body of ${entryName(entry)} does not match its SHA-256 in the bundle index (${where})`);
+      }
+    },
+  };
+}
+
+/** Bytes in the small steps a body check is fed. */
+export function* steps(bytes: Uint8Array): Iterable<Uint8Array> {
+  for (let start = 0; start < bytes.byteLength; start += GUNZIP_STEP_BYTES) yield bytes.subarray(start, start + GUNZIP_STEP_BYTES);
+}
+
+/**
+ * One body out of its pieces' bytes, decompressed as they arrive and checked at the end against
+ * the index (`createBodyCheck`). The body is never whole here; its chunks are yielded as they come.
+ */
+export async function* gunzipBody(compressed: AsyncIterable<Uint8Array>, entry: BundleEntry): AsyncIterable<Uint8Array> {
+  const out: Uint8Array[] = [];
+  const check = createBodyCheck(entry, (chunk) => void out.push(chunk));
+  for await (const bytes of compressed) {
+    for (const step of steps(bytes)) {
+      check.push(step);
+      while (out.length > 0) yield out.shift()!;
+    }
+  }
+  check.end();
+}
+
+/** Compressed bytes decompressed at a time: about a hundred KB of text out. */
+const GUNZIP_STEP_BYTES = 16 * 1024;
 
 /**
  * The fallback durable digest, for a run that has no digest of its entity content: a digest of

@@ -12,11 +12,19 @@ import { TransportError, type RawResponse, type StreamedResponse, type Transport
 /** A streamed body's archive: fed each chunk as it passes, closed once the body was read to its end. */
 export type StreamArchive = { push(chunk: Uint8Array): void; end(): Promise<void> };
 
-/** Where bodies are archived: whole (`archive`), or, when it can, as they stream in (`begin`). */
-export type ArchiveSink = { archive(response: RawResponse): Promise<void>; begin?(request: SourceRequest): StreamArchive };
+/**
+ * Where bodies are archived: whole (`archive`), or, when it can, as they stream in (`begin`). A
+ * sink that can read an archived body back (`reread`) lets the run read it again instead of
+ * holding it.
+ */
+export type ArchiveSink = {
+  archive(response: RawResponse): Promise<void>;
+  begin?(request: SourceRequest): StreamArchive;
+  reread?(request: SourceRequest): Promise<StreamedResponse>;
+};
 
 export function withArchival(inner: Transport, sink: ArchiveSink | ArchiveSink["archive"]): Transport {
-  const { archive, begin } = typeof sink === "function" ? { archive: sink, begin: undefined } : { archive: sink.archive, begin: sink.begin };
+  const { archive, begin, reread } = typeof sink === "function" ? { archive: sink, begin: undefined, reread: undefined } : sink;
   return {
     name: inner.name,
     async get(request) {
@@ -32,6 +40,7 @@ export function withArchival(inner: Transport, sink: ArchiveSink | ArchiveSink["
       return { key: response.key, request: response.request, body: response.body };
     },
     ...(inner.stream ? { stream: (request) => archivedStream(inner, request, archive, begin) } : {}),
+    ...(reread ? { reread: (request) => reread(request) } : {}),
   };
 }
 

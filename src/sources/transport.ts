@@ -36,6 +36,12 @@ export interface Transport {
   get(request: SourceRequest): Promise<RawResponse>;
   /** The body as a stream, for large bodies (the models list); transports without it are read whole. Fails as `get` does before the body. */
   stream?(request: SourceRequest): Promise<StreamedResponse>;
+  /**
+   * The body this run already received for the request, again, from the run's own copy (its
+   * archive), never from upstream: a large body can then be read twice instead of held. Absent
+   * where the run keeps no copy.
+   */
+  reread?(request: SourceRequest): Promise<StreamedResponse>;
 }
 
 /** Bytes served per chunk by transports that hold the whole body already: small enough that parsing never needs it whole. */

@@ -7,13 +7,17 @@
 import { createHash } from "node:crypto";
 import { gunzipSync, gzipSync } from "node:zlib";
 import { describe, expect, it } from "vitest";
-import { createBodyCompressor, hashBody } from "../../src/archive/archiveCodec";
-import { createBundleBuilder, decodeBundleIndex, rawBodiesDigest, readMember, type ClosedPart } from "../../src/archive/bundle";
+import { hashBody } from "../../src/archive/archiveCodec";
+import { BUNDLE_PART_CAP_BYTES, createBundleBuilder, decodeBundleIndex, gunzipBody, piecesOf, rawBodiesDigest, readMember, type BodyPiece, type ClosedPart } from "../../src/archive/bundle";
 import { loadGolden, MODELS_KEY } from "../support/recording";
 
 const golden = loadGolden();
 const sha256 = (bytes: Uint8Array | string) => createHash("sha256").update(bytes).digest("hex");
 const concat = (part: ClosedPart) => Buffer.concat(part.members);
+
+async function* fromPieces(parts: Buffer[], pieces: BodyPiece[]): AsyncIterable<Uint8Array> {
+  for (const piece of pieces) yield parts[piece.part].subarray(piece.offset, piece.offset + piece.length);
+}
 
 /** The recording's bodies as requests: the models list, then every endpoint list. */
 const bodies = Object.entries(golden).map(([key, value]) => {
@@ -63,7 +67,8 @@ describe("bundle parts and index", () => {
   });
 
   it("with the default cap, the whole recording is one part", async () => {
-    const { count } = await build(4 * 1024 * 1024);
+    const { count, builder } = await build(BUNDLE_PART_CAP_BYTES);
+    expect(builder.compressedBytes).toBeLessThan(BUNDLE_PART_CAP_BYTES);
     expect(count).toBe(1);
   });
 
@@ -122,27 +127,54 @@ describe("the raw-bodies digest", () => {
 });
 
 describe("a body compressed as it streams in", () => {
-  it("is the same body and hash as one compressed whole, whatever the chunks, and sits in a bundle like any other", async () => {
-    const text = JSON.stringify(golden[MODELS_KEY]);
-    const bytes = new TextEncoder().encode(text);
-    for (const size of [1_000, 65_536, bytes.byteLength]) {
-      const compressor = createBodyCompressor();
-      for (let start = 0; start < bytes.byteLength; start += size) compressor.push(bytes.subarray(start, start + size));
-      const body = compressor.end();
-      expect(body.size).toBe(bytes.byteLength);
-      expect(body.sha256).toBe(sha256(bytes));
-      const member = Buffer.concat(body.member);
-      expect(member.byteLength).toBe(body.length);
-      expect(gunzipSync(member).equals(Buffer.from(bytes))).toBe(true);
+  const text = JSON.stringify(golden[MODELS_KEY]);
+  const bytes = new TextEncoder().encode(text);
+
+  /** Streams the models list into a bundle in chunks of `size`, an endpoint body arriving half way. */
+  async function streamed(cap: number, size: number) {
+    const builder = createBundleBuilder(cap);
+    const parts: Buffer[] = [];
+    const keep = (closed: ClosedPart[]) => closed.forEach((part) => (parts[part.part] = concat(part)));
+    const stream = builder.beginStream({ type: "models", params: "" });
+    for (let start = 0; start < bytes.byteLength; start += size) {
+      keep(stream.push(bytes.subarray(start, start + size)));
+      if (start <= bytes.byteLength / 2 && start + size > bytes.byteLength / 2) keep(builder.add({ type: "endpoints", params: "permaslug=a&variant=standard" }, await hashBody('{"data":[]}')));
     }
-    const compressor = createBodyCompressor();
-    compressor.push(bytes);
-    const builder = createBundleBuilder();
-    builder.add({ type: "endpoints", params: "permaslug=a&variant=standard" }, await hashBody("{\"data\":[]}"));
-    builder.addCompressed({ type: "models", params: "" }, compressor.end());
+    keep(stream.end());
     const { last, index } = await builder.finish();
-    const decoded = await decodeBundleIndex(index.gzipped, index.sha256);
-    const models = decoded.entries.find((entry) => entry.type === "models")!;
-    expect(gunzipSync(concat(last!).subarray(models.offset, models.offset + models.length)).toString("utf8")).toBe(text);
+    if (last) parts[last.part] = concat(last);
+    const entries = (await decodeBundleIndex(index.gzipped, index.sha256)).entries;
+    return { parts, entries, models: entries.find((entry) => entry.type === "models")! };
+  }
+
+  it("is the same body and hash, whatever the chunks; cut into pieces across parts, which gunzip end to end to the body", async () => {
+    for (const size of [1_000, 65_536, bytes.byteLength]) {
+      const { parts, models } = await streamed(64 * 1024, size);
+      expect(models).toMatchObject({ size: bytes.byteLength, sha256: sha256(bytes) });
+      const pieces = piecesOf(models);
+      // About a quarter of a part each: the list (about 210 KB compressed) is several pieces in several parts.
+      expect(pieces.length).toBeGreaterThan(4);
+      expect(new Set(pieces.map((piece) => piece.part)).size).toBeGreaterThan(1);
+      for (const piece of pieces) expect(piece.length).toBeLessThanOrEqual(64 * 1024);
+      const compressed = Buffer.concat(pieces.map((piece) => parts[piece.part].subarray(piece.offset, piece.offset + piece.length)));
+      expect(gunzipSync(compressed).toString("utf8")).toBe(text);
+      const chunks: Uint8Array[] = [];
+      for await (const chunk of gunzipBody(fromPieces(parts, pieces), models)) chunks.push(chunk);
+      expect(Buffer.concat(chunks).toString("utf8")).toBe(text);
+    }
+  });
+
+  it("names the body whose pieces are garbled, cut short or do not match its hash", async () => {
+    const { parts, models } = await streamed(64 * 1024, 65_536);
+    const pieces = piecesOf(models);
+    const read = async (from: Buffer[], entry = models) => {
+      for await (const _ of gunzipBody(fromPieces(from, piecesOf(entry)), entry));
+    };
+    await expect(read(parts, { ...models, sha256: sha256("other") })).rejects.toThrow(/the archived body of models does not match its SHA-256 in the bundle index \(\d+ pieces from part 0\)/);
+    const garbled = parts.map((part) => Buffer.from(part));
+    garbled[pieces[1].part].fill(7, pieces[1].offset, pieces[1].offset + 64);
+    await expect(read(garbled)).rejects.toThrow(/the archived body of models is not valid gzip/);
+    await expect(read(parts, { ...models, more: models.more!.slice(0, -1) })).rejects.toThrow(/the archived body of models (is cut short|does not match)/);
   });
 });
+

@@ -109,7 +109,8 @@ export function callsTo(calls: string[], name: string): number {
   return calls.filter((call) => call === name).length;
 }
 
-export type BundleEntryRead = { type: "models" | "endpoints"; params: string; status?: number; sha256: string; size: number; part: number; offset: number; length: number };
+type Piece = { part: number; offset: number; length: number };
+export type BundleEntryRead = { type: "models" | "endpoints"; params: string; status?: number; sha256: string; size: number; more?: Piece[] } & Piece;
 
 /**
  * A run's archive bundle read straight from its row and files, with Node's zlib rather than the
@@ -129,6 +130,8 @@ export async function readBundle(t: TestConvex, run_id: Id<"snapshot_runs">) {
   const indexJson = gunzipSync(Buffer.from(read.index));
   const entries: BundleEntryRead[] = JSON.parse(indexJson.toString("utf8")).entries;
   const parts = read.parts.map((part) => Buffer.from(part));
-  const bodyOf = (entry: BundleEntryRead) => gunzipSync(parts[entry.part].subarray(entry.offset, entry.offset + entry.length));
+  // A body's pieces laid end to end are one multi-member gzip stream.
+  const bodyOf = (entry: BundleEntryRead) =>
+    gunzipSync(Buffer.concat([entry, ...(entry.more ?? [])].map((piece) => parts[piece.part].subarray(piece.offset, piece.offset + piece.length))));
   return { row: read.row, indexJson, entries, parts, bodyOf };
 }
