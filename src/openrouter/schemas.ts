@@ -185,7 +185,7 @@ export type OrModelVariant = {
 export type OrModel = Omit<OrModelEntry, "variant" | "endpoint_id"> & { variants: OrModelVariant[] };
 
 /** Availability is having endpoints: the catalogue also lists retired models, with `endpoint: null`. */
-export function modelIsAvailable(model: Pick<OrModel, "is_alias" | "variants">): boolean {
+export function modelIsAvailable(model: Pick<OrModel, "is_alias"> & { variants: readonly unknown[] }): boolean {
   return model.is_alias || model.variants.length > 0;
 }
 

@@ -1,7 +1,8 @@
 /**
  * standard: the model/endpoint pipeline. Fetch models, consolidate variants, fetch every
  * variant's endpoint list with bounded concurrency, and hand every entity and every error to the
- * outputs. The models list's validation issues go out before its models, so a writer knows which
+ * outputs. Where the run keeps a copy of what it received (`sources.canReread`), the models list
+ * is folded in two reads (plan, then build one model at a time), so it is never held whole. The models list's validation issues go out before its models, so a writer knows which
  * stored models an invalid entry protects before it decides about them.
  *
  * Owns: the order of work and its counts. Knows nothing of databases and writes nothing itself:
@@ -44,12 +45,9 @@ export async function standard(ctx: ProcessContext): Promise<StandardCounts> {
   const { config, sources, validator, outputs, metrics } = ctx;
   metrics.emit({ t: "pipeline_started", name: STANDARD_PIPELINE, ts: Date.now() });
 
-  const models = consolidateVariants(await sources.models());
-  const modelIssues = validator.issues().length;
-  await writeIssues(ctx, validator.issues().slice(0, modelIssues));
-  for (const model of models) await outputs.write({ kind: "model", value: model });
+  // Once the models are out, only the endpoint lists to fetch are kept of the models list.
+  const { models, requests, modelIssues } = sources.canReread ? await foldModels(ctx) : await modelsHeld(ctx);
 
-  const requests = variantRequests(models);
   let endpoints = 0;
   let emptyVariants = 0;
   let fetchErrors = 0;
@@ -75,7 +73,7 @@ export async function standard(ctx: ProcessContext): Promise<StandardCounts> {
 
   const bySource = (source: string) => issues.filter((issue) => issue.source === source).length;
   const counts: StandardCounts = {
-    models: models.length,
+    models,
     variants: requests.length,
     empty_variants: emptyVariants,
     endpoints,
@@ -88,6 +86,32 @@ export async function standard(ctx: ProcessContext): Promise<StandardCounts> {
   const { checked: _checked, invalid: _invalid, ...totals } = counts;
   metrics.emit({ t: "pipeline_finished", name: STANDARD_PIPELINE, ts: Date.now(), counts: totals });
   return counts;
+}
+
+type ModelsOut = { models: number; requests: { permaslug: string; variant: string }[]; modelIssues: number };
+
+/** The models list read twice (upstream, then the run's own copy), so that it is never held whole. */
+async function foldModels(ctx: ProcessContext): Promise<ModelsOut> {
+  const { sources, validator, outputs } = ctx;
+  const plan = await sources.planModels();
+  const modelIssues = validator.issues().length;
+  await writeIssues(ctx, validator.issues().slice(0, modelIssues));
+  let models = 0;
+  await sources.eachModel(plan, async (model) => {
+    models++;
+    await outputs.write({ kind: "model", value: model });
+  });
+  return { models, requests: plan.requests(), modelIssues };
+}
+
+/** The models list read once and held, where the run keeps no copy of it. */
+async function modelsHeld(ctx: ProcessContext): Promise<ModelsOut> {
+  const { sources, validator, outputs } = ctx;
+  const consolidated = consolidateVariants(await sources.models());
+  const modelIssues = validator.issues().length;
+  await writeIssues(ctx, validator.issues().slice(0, modelIssues));
+  for (const model of consolidated) await outputs.write({ kind: "model", value: model });
+  return { models: consolidated.length, requests: variantRequests(consolidated), modelIssues };
 }
 
 async function writeIssues({ outputs, metrics }: ProcessContext, issues: readonly ValidationIssue[]): Promise<void> {

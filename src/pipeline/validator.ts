@@ -73,6 +73,31 @@ export type Validated<T> = { value: T; index: number; raw: unknown };
 export function createValidator() {
   const collected: ValidationIssue[] = [];
   const checked: Record<string, number> = {};
+  /** One item at its position in the response: its value when valid, else null with the issue recorded. */
+  async function validateItem<Schema extends z.ZodType>(
+    schema: Schema,
+    raw: unknown,
+    at: { source: string; params: RequestParams; index: number },
+  ): Promise<Validated<z.output<Schema>> | null> {
+    const { source, params, index } = at;
+    checked[source] = (checked[source] ?? 0) + 1;
+    if (raw instanceof OversizedItem) {
+      collected.push({
+        source,
+        params,
+        index,
+        item_key: null,
+        kind: "too_large",
+        summary: `entry of ${raw.characters} characters exceeds the ${raw.cap}-character cap for one entry; skipped unread`,
+        sha256: await sha256Hex(`oversized ${source} ${index} ${raw.characters}`),
+      });
+      return null;
+    }
+    const parsed = schema.safeParse(raw);
+    if (parsed.success) return { value: parsed.data, index, raw };
+    collected.push({ source, params, index, item_key: itemKeyOf(raw, source), kind: "invalid", summary: summarizeZodError(parsed.error), sha256: await sha256Hex(canonicalJson(raw)) });
+    return null;
+  }
   return {
     async validate<Schema extends z.ZodType>(
       schema: Schema,
@@ -80,45 +105,32 @@ export function createValidator() {
       at: { source: string; params: RequestParams },
     ): Promise<Validated<z.output<Schema>>[]> {
       const valid: Validated<z.output<Schema>>[] = [];
-      checked[at.source] = (checked[at.source] ?? 0) + items.length;
       for (let index = 0; index < items.length; index++) {
-        const raw = items[index];
-        if (raw instanceof OversizedItem) {
-          collected.push({
-            source: at.source,
-            params: at.params,
-            index,
-            item_key: null,
-            kind: "too_large",
-            summary: `entry of ${raw.characters} characters exceeds the ${raw.cap}-character cap for one entry; skipped unread`,
-            sha256: await sha256Hex(`oversized ${at.source} ${index} ${raw.characters}`),
-          });
-          continue;
-        }
-        const parsed = schema.safeParse(raw);
-        if (parsed.success) {
-          valid.push({ value: parsed.data, index, raw });
-          continue;
-        }
-        collected.push({
-          source: at.source,
-          params: at.params,
-          index,
-          item_key: itemKeyOf(raw, at.source),
-          kind: "invalid",
-          summary: summarizeZodError(parsed.error),
-          sha256: await sha256Hex(canonicalJson(raw)),
-        });
+        const item = await validateItem(schema, items[index], { ...at, index });
+        if (item) valid.push(item);
       }
       return valid;
     },
+    /** One item of a response read item by item, at its position in it. */
+    validateItem,
     /** Records a failure that was found outside zod (e.g. a duplicate key), with the same fingerprint. */
     async report(raw: unknown, at: { source: string; params: RequestParams; index: number; summary: string; kind: Exclude<IssueKind, "invalid"> }) {
       collected.push({ ...at, item_key: itemKeyOf(raw, at.source), sha256: await sha256Hex(canonicalJson(raw)) });
     },
+    /**
+     * Takes over what another validator found: a response read item by item into a validator of
+     * its own, kept only once it was read to its end (a read cut short is started again).
+     */
+    absorb(other: { issues(): readonly ValidationIssue[]; checkedCounts(): Readonly<Record<string, number>> }): void {
+      collected.push(...other.issues());
+      for (const [source, count] of Object.entries(other.checkedCounts())) checked[source] = (checked[source] ?? 0) + count;
+    },
     /** Items validated so far from one source, valid or not: the denominator of its invalid share. */
     checked(source: string): number {
       return checked[source] ?? 0;
+    },
+    checkedCounts(): Readonly<Record<string, number>> {
+      return checked;
     },
     issues(): readonly ValidationIssue[] {
       return collected;

@@ -12,12 +12,13 @@
  * ledger's input) before validation. Web-standard only: Convex imports this file.
  * `createSources` (Node and tests) builds the same object from a config.
  */
-import { OversizedItem, type Validator } from "../pipeline/validator";
+import { createValidator, OversizedItem, type Validator } from "../pipeline/validator";
+import { createModelPlan, type ModelPlan } from "../pipeline/consolidateVariants";
 import { createDataArraySplitter, DataArrayError } from "./dataArraySplitter";
-import { EndpointRecordSchema, ModelEntrySchema, toEndpoint, type OrEndpoint, type OrModelEntry, type VariantRequest } from "../openrouter/schemas";
+import { EndpointRecordSchema, ModelEntrySchema, toEndpoint, type OrEndpoint, type OrModel, type OrModelEntry, type VariantRequest } from "../openrouter/schemas";
 import { DEFAULT_UPSTREAM_PATHS, pathFamily, type SourceRequest, type UpstreamPaths } from "./requestKey";
 import type { FieldCensus } from "../drift/fieldCensus";
-import { TransportError, type StreamedResponse, type Transport } from "./transport";
+import { chunked, TransportError, type StreamedResponse, type Transport } from "./transport";
 import { canonicalJson, encodedEntity } from "../lib/canonicalJson";
 import { MAX_ENTITY_BYTES } from "../openrouter/convexSafe";
 
@@ -49,7 +50,12 @@ function pruneEmbeddedEndpoint(this: unknown, key: string, value: unknown): unkn
   if (key !== "endpoint" || value === null || typeof value !== "object" || Array.isArray(value)) return value;
   const holder = this as { slug?: unknown; permaslug?: unknown } | null;
   if (holder === null || typeof holder !== "object" || typeof holder.slug !== "string" || !("permaslug" in holder)) return value;
-  const { id, variant, model_variant_slug, model } = value as { id?: unknown; variant?: unknown; model_variant_slug?: unknown; model?: { slug?: unknown } | null };
+  const { id, variant, model_variant_slug, model } = value as {
+    id?: unknown;
+    variant?: unknown;
+    model_variant_slug?: unknown;
+    model?: { slug?: unknown } | null;
+  };
   const model_slug = model !== null && typeof model === "object" ? model.slug : undefined;
   // Absent stays absent: an `undefined` value is not a JSON value, and would fail validation.
   return Object.fromEntries(Object.entries({ id, variant, model_variant_slug, model_slug }).filter(([, item]) => item !== undefined));
@@ -99,13 +105,17 @@ export function sourcesOver(transport: Transport, validator: Validator, options:
     entity: object,
     raw: unknown,
     at: { source: string; params: Record<string, string>; index: number },
-    { keepEncoding }: { keepEncoding: boolean },
+    { keepEncoding, into = validator }: { keepEncoding: boolean; into?: Validator },
   ): Promise<boolean> {
     // An endpoint's encoding is kept for the writer's fingerprint, so it is serialised once; a
     // models entry is folded into its model first, so its encoding would only be held in vain.
     const bytes = keepEncoding ? encodedEntity(entity).byteLength : utf8SizeIfNearLimit(canonicalJson(entity));
     if (bytes <= MAX_ENTITY_BYTES) return false;
-    await validator.report(raw, { ...at, summary: `record of ${bytes} bytes exceeds the ${MAX_ENTITY_BYTES}-byte limit for one stored row`, kind: "too_large" });
+    await into.report(raw, {
+      ...at,
+      summary: `record of ${bytes} bytes exceeds the ${MAX_ENTITY_BYTES}-byte limit for one stored row`,
+      kind: "too_large",
+    });
     return true;
   }
 
@@ -135,19 +145,40 @@ export function sourcesOver(transport: Transport, validator: Validator, options:
     }
   }
 
-  async function parseStreamed({ key, chunks }: StreamedResponse, reviver?: (this: unknown, key: string, value: unknown) => unknown): Promise<unknown[]> {
+  async function parseStreamed(response: StreamedResponse, reviver?: (this: unknown, key: string, value: unknown) => unknown): Promise<unknown[]> {
     const items: unknown[] = [];
+    await eachStreamedItem(response, (item) => void items.push(item), reviver);
+    return items;
+  }
+
+  /**
+   * Hands each `data` item of a streamed body to `onItem` as soon as its text is whole (parsed and
+   * pruned by `reviver`), waiting for it before reading on; an item longer than `MAX_ENTRY_CHARS`
+   * is never read, and an `OversizedItem` stands in its place.
+   */
+  async function eachStreamedItem(
+    { key, chunks }: StreamedResponse,
+    onItem: (item: unknown, index: number) => void | Promise<void>,
+    reviver?: (this: unknown, key: string, value: unknown) => unknown,
+  ): Promise<void> {
+    let ready: unknown[] = [];
+    let handed = 0;
     const splitter = createDataArraySplitter({
       maxElementChars: MAX_ENTRY_CHARS,
       onElement: (text, index) => {
         try {
-          items.push(JSON.parse(text, reviver));
+          ready.push(JSON.parse(text, reviver));
         } catch {
           throw new SourceError(key, `item ${index} of data is not JSON (${text.length} characters, starts ${JSON.stringify(text.slice(0, PREVIEW_CHARS))})`);
         }
       },
-      onOversized: (_index, characters) => items.push(new OversizedItem(characters, MAX_ENTRY_CHARS)),
+      onOversized: (_index, characters) => ready.push(new OversizedItem(characters, MAX_ENTRY_CHARS)),
     });
+    const handOver = async () => {
+      const batch = ready;
+      ready = [];
+      for (const item of batch) await onItem(item, handed++);
+    };
     const decoder = new TextDecoder();
     let received = 0;
     let start = "";
@@ -157,16 +188,109 @@ export function sourcesOver(transport: Transport, validator: Validator, options:
         if (start.length < PREVIEW_CHARS) start += text.slice(0, PREVIEW_CHARS - start.length);
         received += chunk.byteLength;
         splitter.push(text);
+        await handOver();
       }
       splitter.push(decoder.decode());
       splitter.end();
+      await handOver();
     } catch (error) {
       if (!(error instanceof DataArrayError)) throw error;
       // The same words as a body read whole, where they apply.
       const notJson = received > 0 && !/^\s*\{/.test(start);
       throw new SourceError(key, notJson ? `body is not JSON (${received} bytes read, starts ${JSON.stringify(start.replace(/\s+/g, " "))})` : error.message);
     }
-    return items;
+  }
+
+  const modelsRequest = { path: paths.models, params: {} };
+  const modelsAt = { source: "models", params: {} };
+
+  /** A body read whole, served as a stream, for transports that have none. */
+  async function asStream(request: SourceRequest): Promise<StreamedResponse> {
+    const { key, body } = await transport.get(request);
+    return { key, request, chunks: chunked(new TextEncoder().encode(body)) };
+  }
+
+  /**
+   * The models list's entries one at a time, as `models()` yields them (validated, the first of a
+   * repeated (slug, variant) kept, one too large for a row left out), each with its position in
+   * the list. Issues go to `into`; each raw item is shown to `census` when given.
+   */
+  async function eachModelEntry(
+    feed: ItemFeed,
+    into: Validator,
+    census: FieldCensus | null,
+    visit: (entry: OrModelEntry, position: number) => void | Promise<void>,
+  ): Promise<void> {
+    const seen = new Set<string>();
+    await feed(async (item, index) => {
+      if (census && !(item instanceof OversizedItem)) census.record("model", item);
+      const valid = await into.validateItem(ModelEntrySchema, item, {
+        ...modelsAt,
+        index,
+      });
+      if (!valid) return;
+      const entry = valid.value;
+      const key = modelEntryKey(entry);
+      if (seen.has(key)) {
+        const variant = entry.variant ?? "no active variant";
+        await into.report(item, {
+          ...modelsAt,
+          index,
+          summary: `duplicate entry for slug ${entry.slug} (${variant}); the first one is kept`,
+          kind: "duplicate",
+        });
+        return;
+      }
+      seen.add(key);
+      if (await reportIfTooLarge(entry, item, { ...modelsAt, index }, { keepEncoding: false, into })) return;
+      await visit(entry, index);
+    });
+  }
+
+  /** The items of a streamed models list, pruned as they are parsed. */
+  function streamedEntries(response: StreamedResponse): ItemFeed {
+    return (onItem) => eachStreamedItem(response, onItem, pruneEmbeddedEndpoint);
+  }
+
+  /** The models list again, from this run's own copy of it. */
+  function rereadModels(): Promise<StreamedResponse> {
+    if (!transport.reread) throw new Error(`the ${transport.name} transport keeps no copy of what it received: the models list cannot be read again`);
+    return transport.reread(modelsRequest);
+  }
+
+  /** Folds a read of the models list (this run's copy) into the planned models, handed to `visit` one at a time. */
+  async function buildModels(plan: ModelPlan, census: FieldCensus | null, visit: (model: OrModel) => void | Promise<void>): Promise<void> {
+    await eachModelEntry(streamedEntries(await rereadModels()), createValidator(), census, async (entry, position) => {
+      const model = plan.build(entry, position);
+      if (model) await visit(model);
+    });
+  }
+
+  /** The endpoints of one list's items, validated (issues to `into`), the first record of a repeated id kept. */
+  async function endpointsOf(items: unknown[], variant: VariantRequest, into: Validator): Promise<OrEndpoint[]> {
+    const params = { permaslug: variant.permaslug, variant: variant.variant };
+    const at = { source: "endpoints", params };
+    const records = await into.validate(EndpointRecordSchema, items, at);
+    // One row per (variant, endpoint id): a second record under the same id in one list is
+    // reported, and the first one wins, so the row cannot flap between the two.
+    const seen = new Set<string>();
+    const endpoints: OrEndpoint[] = [];
+    for (const { value: record, index, raw } of records) {
+      if (seen.has(record.id)) {
+        await into.report(raw, {
+          ...at,
+          index,
+          summary: `duplicate endpoint id ${record.id} in one response; the first one is kept`,
+          kind: "duplicate",
+        });
+        continue;
+      }
+      seen.add(record.id);
+      const endpoint = toEndpoint(record, variant);
+      if (await reportIfTooLarge(endpoint, raw, { ...at, index }, { keepEncoding: true, into })) continue;
+      endpoints.push(endpoint);
+    }
+    return endpoints;
   }
 
   return {
@@ -175,61 +299,109 @@ export function sourcesOver(transport: Transport, validator: Validator, options:
     paths: options.paths ?? DEFAULT_UPSTREAM_PATHS,
     /** Every entry of the models list, validated. One entry per (slug, variant). */
     async models() {
-      const request = { path: paths.models, params: {} };
-      const at = { source: "models", params: {} };
-      const items = await streamData(request, pruneEmbeddedEndpoint);
-      if (census) for (const item of items) if (!(item instanceof OversizedItem)) census.record("model", item);
-      const entries = await validator.validate(ModelEntrySchema, items, at);
-      // A slug repeats once per variant; the same (slug, variant) twice is a duplicate key. An
-      // entry with no endpoint now names no variant: a retired model keeps one such entry per
-      // former variant ("Claude 2", "Claude 2 (self-moderated)"), told apart by name.
-      const seen = new Set<string>();
-      const unique: OrModelEntry[] = [];
-      for (const { value: entry, index, raw } of entries) {
-        const key = JSON.stringify([entry.slug, entry.variant ?? null, entry.variant === null ? entry.name : null]);
-        if (seen.has(key)) {
-          const variant = entry.variant ?? "no active variant";
-          await validator.report(raw, { ...at, index, summary: `duplicate entry for slug ${entry.slug} (${variant}); the first one is kept`, kind: "duplicate" });
-          continue;
+      const items = await streamData(modelsRequest, pruneEmbeddedEndpoint);
+      const entries: OrModelEntry[] = [];
+      const held: ItemFeed = async (onItem) => {
+        for (let index = 0; index < items.length; index++) await onItem(items[index], index);
+      };
+      await eachModelEntry(held, validator, census ?? null, (entry) => void entries.push(entry));
+      return entries;
+    },
+    /**
+     * Whether the transport keeps a copy of what it received (`transport.reread`): then the models
+     * list can be folded in two reads (`planModels`, `eachModel`) instead of being held, and
+     * changed entities can be read back (`recall`) instead of being kept.
+     */
+    canReread: transport.reread !== undefined,
+    /**
+     * First read of the models list (from upstream): plans the fold into models, keeping only each
+     * entry's few small fields. Its issues are kept once the list was read to its end; a list cut
+     * short is read again from the start, as `models()` does. The census waits for `eachModel`.
+     */
+    async planModels(): Promise<ModelPlan> {
+      for (let attempt = 1; ; attempt++) {
+        const response = transport.stream ? await transport.stream(modelsRequest) : await asStream(modelsRequest);
+        const read = createValidator();
+        const plan = createModelPlan();
+        try {
+          await eachModelEntry(streamedEntries(response), read, null, (entry, position) => plan.add(entry, position));
+          validator.absorb(read);
+          return plan;
+        } catch (error) {
+          const cutShort = error instanceof TransportError && !(error instanceof SourceError) && error.status === null;
+          if (!cutShort || attempt >= STREAM_ATTEMPTS) throw error;
         }
-        seen.add(key);
-        if (await reportIfTooLarge(entry, raw, { ...at, index }, { keepEncoding: false })) continue;
-        unique.push(entry);
       }
-      return unique;
+    },
+    /** Second read, from this run's copy: each planned model, one at a time; the census sees every raw entry here. */
+    async eachModel(plan: ModelPlan, visit: (model: OrModel) => void | Promise<void>): Promise<void> {
+      await buildModels(plan, census ?? null, visit);
     },
     /** Every endpoint of one model variant, validated and keyed by the request; [] when it has none now (404). */
     async endpoints(variant: VariantRequest) {
-      const params = { permaslug: variant.permaslug, variant: variant.variant };
-      const at = { source: "endpoints", params };
       let items: unknown[];
       try {
-        items = await fetchData({ path: paths.endpoints, params });
+        items = await fetchData({
+          path: paths.endpoints,
+          params: { permaslug: variant.permaslug, variant: variant.variant },
+        });
       } catch (error) {
         if (error instanceof TransportError && error.status === 404) return [];
         throw error;
       }
       if (census) for (const item of items) census.record("endpoint", item);
-      const records = await validator.validate(EndpointRecordSchema, items, at);
-      // One row per (variant, endpoint id): a second record under the same id in one list is
-      // reported, and the first one wins, so the row cannot flap between the two.
-      const seen = new Set<string>();
-      const endpoints: OrEndpoint[] = [];
-      for (const { value: record, index, raw } of records) {
-        if (seen.has(record.id)) {
-          await validator.report(raw, { ...at, index, summary: `duplicate endpoint id ${record.id} in one response; the first one is kept`, kind: "duplicate" });
-          continue;
-        }
-        seen.add(record.id);
-        const endpoint = toEndpoint(record, variant);
-        if (await reportIfTooLarge(endpoint, raw, { ...at, index }, { keepEncoding: true })) continue;
-        endpoints.push(endpoint);
-      }
-      return endpoints;
+      return endpointsOf(items, variant, validator);
+    },
+    /**
+     * Entities this run received, read back from its own copy of the bodies, exactly as they were
+     * built the first time (no issue is reported again, no field counted again). For a writer that
+     * kept only fingerprints. Needs `canReread`.
+     */
+    recall: {
+      /** The models of these slugs, one at a time (two reads of the list: plan, then build). */
+      async models(slugs: ReadonlySet<string>, visit: (model: OrModel) => void | Promise<void>): Promise<void> {
+        const plan = createModelPlan();
+        await eachModelEntry(streamedEntries(await rereadModels()), createValidator(), null, (entry, position) => {
+          if (slugs.has(entry.slug)) plan.add(entry, position);
+        });
+        await buildModels(plan, null, visit);
+      },
+      /** The endpoints of one variant's list, as received. */
+      async endpoints(variant: VariantRequest): Promise<OrEndpoint[]> {
+        if (!transport.reread) throw new Error(`the ${transport.name} transport keeps no copy of what it received: endpoint lists cannot be read again`);
+        const params = {
+          permaslug: variant.permaslug,
+          variant: variant.variant,
+        };
+        const response = await transport.reread({
+          path: paths.endpoints,
+          params,
+        });
+        const body = await textOf(response);
+        return endpointsOf(parseDataArray(response.key, body), variant, createValidator());
+      },
     },
   };
 }
 
+/** A streamed body read to its end, as text. */
+async function textOf({ chunks }: StreamedResponse): Promise<string> {
+  const decoder = new TextDecoder();
+  let text = "";
+  for await (const chunk of chunks) text += decoder.decode(chunk, { stream: true });
+  return text + decoder.decode();
+}
+
+/** Hands each item of a response, with its position, to `onItem`, waiting for it before the next. */
+type ItemFeed = (onItem: (item: unknown, index: number) => Promise<void>) => Promise<void>;
+
+/** A models entry's identity within one list: its slug and variant; an entry with no endpoint now names no variant, and is told apart by name. */
+function modelEntryKey(entry: OrModelEntry): string {
+  return JSON.stringify([entry.slug, entry.variant ?? null, entry.variant === null ? entry.name : null]);
+}
+
+/** Entities a run received, read back from its own copy of the bodies (`sources.recall`). */
+export type EntityRecall = CatalogueSources["recall"];
 
 /** The same type as `Sources` (`ReturnType<typeof createSources>`), named here for Convex-side code. */
 export type CatalogueSources = ReturnType<typeof sourcesOver>;
