@@ -25,7 +25,18 @@
 import { internal } from "../_generated/api";
 import type { ActionCtx } from "../_generated/server";
 import { endpointKey, type OrEndpoint, type OrModel } from "../../src/openrouter/schemas";
-import { createChangeTracker, type EndpointRef, type EntityState, type ModelChange, type RemovalGuard } from "../../src/pipeline/changeTracker";
+import {
+  createChangeTracker,
+  type EndpointFacts,
+  type EndpointRef,
+  type EntityState,
+  type ModelChange,
+  type ModelFacts,
+  type RemovalGuard,
+  type Trackable,
+  type TrackedChange,
+} from "../../src/pipeline/changeTracker";
+import type { EntityRecall } from "../../src/sources/catalogueSources";
 import type { Id } from "../_generated/dataModel";
 import type { StoredEntity } from "../../src/pipeline/decide";
 import type { MetricsSink, OutputHandler, PipelineResult } from "../../src/pipeline/types";
@@ -42,7 +53,7 @@ import {
   type ManifestEntry,
   type ManifestTable,
 } from "../../src/manifest/catalogueManifest";
-import { modelIsAvailable } from "../../src/openrouter/schemas";
+import { modelIsAvailable, variantKey, type VariantRequest } from "../../src/openrouter/schemas";
 import { CHUNKS_PER_QUERY, REBUILD_STUCK_MS } from "./manifestStore";
 
 const STATE_PAGE_SIZE = 1000;
@@ -108,6 +119,12 @@ export type ConvexWriterOptions = {
    * until the daily check.
    */
   readTables?: boolean;
+  /**
+   * Reads entities back from the run's own copy of its bodies. With it, a run that decides from
+   * the manifest keeps only each entity's facts and fingerprint until the end, and reads back the
+   * few it must write; without it, it keeps every result.
+   */
+  recall?: EntityRecall;
 };
 
 export type WithheldSummary = { reason: string; models: number; endpoints: number; sample: string[] };
@@ -129,7 +146,8 @@ export class ConvexWriter implements OutputHandler {
   readonly state = new ConvexState();
   /** Digest of what the run saw (entity fingerprints and availability, failed lists, invalid entries), telemetry excluded: set by `finish`. */
   contentDigest: string | null = null;
-  private readonly tracker = createChangeTracker(this.state);
+  /** Decides from facts: a whole result's value is its own facts; with `recall`, only the facts are kept. */
+  private readonly tracker = createChangeTracker<ModelFacts, EndpointFacts>(this.state);
   private roots: Record<ManifestTable, ManifestRoot | null> = { or_models: null, or_endpoints: null };
   /** Whether the stored state comes from the manifest (decided at the end) or from the tables (decided as results arrive). */
   private fromManifest = false;
@@ -139,11 +157,21 @@ export class ConvexWriter implements OutputHandler {
    * fraction of what the object weighs, and read back only to be decided.
    */
   private received: (PipelineResult | KeptEndpoint)[] = [];
+  /**
+   * With `recall`, nothing of an entity is kept but its entry in `seen` (key, fingerprint, size,
+   * availability): deciding needs no more. Errors are kept as they came; a model's variants only
+   * while an unreadable models entry makes them count (they say which endpoint lists were asked for).
+   */
+  private errors: Extract<PipelineResult, { kind: "error" }>[] = [];
+  private keylessIssuesSeen = 0;
+  private readonly requestedBy = new Map<string, ModelFacts["variants"]>();
   /** What the run saw, first occurrence of each key, as manifest entries. */
   private readonly seen: Record<ManifestTable, Map<string, ManifestEntry>> = { or_models: new Map(), or_endpoints: new Map() };
   private readonly failures = new Set<string>();
   /** Unavailable models read from the manifest's chunks: those whose reason no longer says whether they are listed are put right. */
   private unavailableModelsRead: ManifestEntry[] = [];
+  /** With `recall`: the changes decided from facts, whose entities are read back to be written. */
+  private toRecall: RecallItem[] = [];
   private pending: BatchItem[] = [];
   private pendingBytes = 0;
   private chain: Promise<unknown> = Promise.resolve();
@@ -188,9 +216,50 @@ export class ConvexWriter implements OutputHandler {
   }
 
   async write(result: PipelineResult) {
+    if (this.fromManifest && this.options.recall) {
+      await this.noteOnly(result);
+      return;
+    }
     const kept = await this.note(result);
     if (!this.fromManifest) await this.decide(result);
     else this.received.push(kept ?? result);
+  }
+
+  /** Adds a result to what the run saw, keeping nothing else of an entity (see `errors`). */
+  private async noteOnly(result: PipelineResult) {
+    if (result.kind === "error") {
+      await this.note(result);
+      this.errors.push(result);
+      if (result.source === "models" && result.issue !== "duplicate" && !result.item_key) this.keylessIssuesSeen++;
+      return;
+    }
+    const { content_hash, bytes } = await contentFingerprint(result.value);
+    if (result.kind === "model") {
+      const { slug, variants } = result.value;
+      this.noteSeen("or_models", slug, [slug], content_hash, modelIsAvailable(result.value), bytes);
+      if (this.keylessIssuesSeen > 0 && !this.requestedBy.has(slug)) this.requestedBy.set(slug, variants.map(({ permaslug, variant }) => ({ permaslug, variant })));
+      return;
+    }
+    const { model_permaslug, variant, endpoint_id, model_slug } = result.value;
+    this.noteSeen("or_endpoints", endpointKey(result.value), [model_permaslug, variant, endpoint_id, model_slug], content_hash, true, bytes);
+  }
+
+  /** What deciding needs of each result, rebuilt from what the run saw: errors first (as they came before the models), then models, then endpoints. */
+  private *keptFacts(): Iterable<Trackable<ModelFacts, EndpointFacts>> {
+    yield* this.errors.splice(0);
+    for (const { key, hash, bytes, available } of this.seen.or_models.values()) {
+      yield { kind: "model", value: { slug: key, is_alias: false, variants: this.requestedBy.get(key) ?? [] }, fingerprint: { content_hash: hash, bytes: bytes! }, available };
+    }
+    this.requestedBy.clear();
+    for (const { key, parts, hash, bytes } of this.seen.or_endpoints.values()) {
+      const [model_permaslug, variant, endpoint_id, model_slug] = parts as [string, string, string, string];
+      yield { kind: "endpoint", value: { model_permaslug, variant, endpoint_id, model_slug }, fingerprint: { content_hash: hash, bytes: bytes! }, key };
+    }
+  }
+
+  /** The first occurrence of a key is what the run saw. Returns the key string kept (so that one copy is held). */
+  private noteSeen(table: ManifestTable, key: string, parts: string[], hash: string, available: boolean, bytes?: number): void {
+    if (!this.seen[table].has(key)) this.seen[table].set(key, { key, parts, hash, available, listed: true, ...(bytes !== undefined ? { bytes } : {}) });
   }
 
   /** Adds a result to what the run saw; for an endpoint, returns it as its encoding, to keep. */
@@ -203,26 +272,64 @@ export class ConvexWriter implements OutputHandler {
     const fingerprint = await contentFingerprint(result.value);
     const { content_hash } = fingerprint;
     if (result.kind === "model") {
-      const slug = result.value.slug;
-      const available = modelIsAvailable(result.value);
-      if (!this.seen.or_models.has(slug)) this.seen.or_models.set(slug, { key: slug, parts: [slug], hash: content_hash, available, listed: true });
+      this.noteSeen("or_models", result.value.slug, [result.value.slug], content_hash, modelIsAvailable(result.value));
       return null;
     }
     const endpoint = result.value;
-    const key = endpointKey(endpoint);
-    if (!this.seen.or_endpoints.has(key)) {
-      const parts = [endpoint.model_permaslug, endpoint.variant, endpoint.endpoint_id, endpoint.model_slug];
-      this.seen.or_endpoints.set(key, { key, parts, hash: content_hash, available: true, listed: true });
-    }
+    this.noteSeen("or_endpoints", endpointKey(endpoint), [endpoint.model_permaslug, endpoint.variant, endpoint.endpoint_id, endpoint.model_slug], content_hash, true);
     return { kind: "kept-endpoint", encoded: encoded!, fingerprint };
   }
 
   private async decide(result: PipelineResult) {
     const change = await this.tracker.track(result);
     if (!change || change.decision === "stable") return;
-    const item: BatchItem = change.kind === "model" ? modelItem(change) : { kind: "endpoint", row: { value: change.value, content_hash: change.content_hash }, bytes: change.bytes };
-    // Flush first when the item would overflow the byte budget, and after at 100 items: small
-    // rows go 100 to a mutation, large ones fewer.
+    await this.queue(change.kind === "model" ? modelItem(change) : endpointItem(change, wholeEndpoint(change.value)));
+  }
+
+  /**
+   * Writes changes decided from facts: reads their entities back (`recall`), checks that each is
+   * what the run fingerprinted, and queues it. The models in one pass over the list; the
+   * endpoints one list at a time, in the order the run received them.
+   */
+  private async writeRecalled(changes: RecallItem[]) {
+    const recall = this.options.recall!;
+    const models = new Map<string, RecallItem>();
+    const lists = new Map<string, { list: VariantRequest; wanted: RecallItem[] }>();
+    for (const change of changes) {
+      if (change.list === null) {
+        models.set(change.key, change);
+        continue;
+      }
+      const listKey = variantKey(change.list);
+      const list = lists.get(listKey);
+      if (list) list.wanted.push(change);
+      else lists.set(listKey, { list: change.list, wanted: [change] });
+    }
+    changes.length = 0;
+    if (models.size > 0) {
+      await recall.models(new Set(models.keys()), async (model) => {
+        const change = models.get(model.slug);
+        if (!change) return;
+        models.delete(model.slug);
+        await checkRecalled(`model ${model.slug}`, model, change.content_hash);
+        await this.queue({ kind: "model", row: { value: model, content_hash: change.content_hash, available: change.available }, bytes: change.bytes });
+      });
+    }
+    if (models.size > 0) throw new Error(`read back from this run's archive, ${models.size} changed model(s) were not found (${[...models.keys()].slice(0, 5).join(", ")})`);
+    for (const [listKey, { list, wanted }] of lists) {
+      lists.delete(listKey);
+      const received = new Map((await recall.endpoints(list)).map((endpoint) => [endpointKey(endpoint), endpoint]));
+      for (const change of wanted) {
+        const endpoint = received.get(change.key);
+        if (!endpoint) throw new Error(`read back from this run's archive, the list of ${listKey} lacks the changed endpoint ${change.key}`);
+        await checkRecalled(`endpoint ${change.key}`, endpoint, change.content_hash);
+        await this.queue(endpointItem(change, endpoint));
+      }
+    }
+  }
+
+  /** Buffers one change: flushed first when it would overflow the byte budget, and after at 100 items (small rows go 100 to a mutation, large ones fewer). */
+  private async queue(item: BatchItem) {
     if (this.pending.length > 0 && this.pendingBytes + item.bytes > MAX_BATCH_BYTES) await this.apply(this.takePending());
     this.pending.push(item);
     this.pendingBytes += item.bytes;
@@ -253,18 +360,14 @@ export class ConvexWriter implements OutputHandler {
   }
 
   async finish() {
-    const digests = { or_models: await digestEntries(this.seen.or_models.values()), or_endpoints: await digestEntries(this.seen.or_endpoints.values()) };
-    this.contentDigest = await sha256Hex(JSON.stringify([digests.or_models.root, digests.or_endpoints.root, [...this.failures].sort()]));
     if (this.fromManifest) {
-      let complete = true;
-      for (const table of ["or_models", "or_endpoints"] as const) if (complete) complete = await this.loadDiffering(table, digests[table]);
-      if (!complete) {
-        // A rebuild started while the run ran: what was read from the manifest may be half built.
-        this.state.models.clear();
-        this.state.endpoints.clear();
-        this.unavailableModelsRead = [];
-        await loadConvexState(this.ctx, this.state);
+      await this.learnStoredState();
+      for (const fact of this.options.recall ? this.keptFacts() : []) {
+        const change = await this.tracker.track(fact);
+        if (change && change.decision !== "stable") this.toRecall.push(recallItem(change));
       }
+      // Decided: of what the run saw, only what putting unavailable reasons right reads is still needed.
+      if (this.options.recall) this.forgetSeen();
       const received = this.received.splice(0);
       const decoder = new TextDecoder();
       for (const result of received) {
@@ -276,9 +379,44 @@ export class ConvexWriter implements OutputHandler {
         rememberFingerprint(value, result.fingerprint);
         await this.decide({ kind: "endpoint", value });
       }
+    } else {
+      await this.takeContentDigest();
     }
     await this.finishWrites();
     if (!this.fromManifest) await this.startManifest();
+  }
+
+  /** Digests what the run saw (`contentDigest`), returning the per-table digests. */
+  private async takeContentDigest(): Promise<Record<ManifestTable, ManifestDigests>> {
+    const digests = { or_models: await digestEntries(this.seen.or_models.values()), or_endpoints: await digestEntries(this.seen.or_endpoints.values()) };
+    this.contentDigest = await sha256Hex(JSON.stringify([digests.or_models.root, digests.or_endpoints.root, [...this.failures].sort()]));
+    return digests;
+  }
+
+  /** Fills the state from the manifest where it differs from what the run saw, or from the tables when a rebuild began meanwhile. */
+  private async learnStoredState() {
+    const digests = await this.takeContentDigest();
+    let complete = true;
+    for (const table of ["or_models", "or_endpoints"] as const) if (complete) complete = await this.loadDiffering(table, digests[table]);
+    if (!complete) {
+      // A rebuild started while the run ran: what was read from the manifest may be half built.
+      this.state.models.clear();
+      this.state.endpoints.clear();
+      this.unavailableModelsRead = [];
+      await loadConvexState(this.ctx, this.state);
+    }
+  }
+
+  /** Lets go of what the run saw, but the models `relistings` compares with. */
+  private forgetSeen() {
+    const needed = new Map<string, ManifestEntry>();
+    for (const { key } of this.unavailableModelsRead) {
+      const seen = this.seen.or_models.get(key);
+      if (seen) needed.set(key, seen);
+    }
+    this.seen.or_models.clear();
+    this.seen.or_endpoints.clear();
+    for (const [key, entry] of needed) this.seen.or_models.set(key, entry);
   }
 
   /**
@@ -347,9 +485,12 @@ export class ConvexWriter implements OutputHandler {
     const removals = this.tracker.removals(guard);
     this.withheld = removals.withheld;
     if (removals.withheld) await this.recordWithheld(removals.withheld, removals.withheldKeys);
+    // Decided from facts: the entities to write are read back now (models going unavailable with them).
+    const recalling = this.fromManifest && this.options.recall !== undefined;
+    if (recalling) await this.writeRecalled([...this.toRecall.splice(0), ...removals.modelChanges.map(recallItem)]);
     const items: BatchItem[] = [
       ...this.takePending(),
-      ...removals.modelChanges.map(modelItem),
+      ...(recalling ? [] : removals.modelChanges.map(modelItem)),
       ...removals.models.map((slug): BatchItem => ({ kind: "unavailableModel", slug, bytes: KEY_BYTES })),
       ...removals.endpoints.map(
         ({ model_permaslug, variant, endpoint_id }): BatchItem => ({ kind: "unavailableEndpoint", key: { model_permaslug, variant, endpoint_id }, bytes: KEY_BYTES }),
@@ -427,8 +568,39 @@ type BatchItem =
   | { kind: "unavailableEndpoint"; key: EndpointKey; bytes: number }
   | { kind: "movedEndpoint"; key: EndpointKey; to: string; bytes: number }
   | { kind: "relistedModel"; slug: string; listed: boolean; bytes: number };
-function modelItem(change: ModelChange): BatchItem {
-  return { kind: "model", row: { value: change.value, content_hash: change.content_hash, available: change.available }, bytes: change.bytes };
+function modelItem(change: ModelChange<ModelFacts>): BatchItem {
+  return { kind: "model", row: { value: wholeModel(change.value), content_hash: change.content_hash, available: change.available }, bytes: change.bytes };
+}
+
+function endpointItem(change: { content_hash: string; bytes: number }, value: OrEndpoint): BatchItem {
+  return { kind: "endpoint", row: { value, content_hash: change.content_hash }, bytes: change.bytes };
+}
+
+/** What a change decided from facts needs to be read back and written; `list` is the endpoint list an endpoint is read from (null for a model). */
+type RecallItem = { key: string; content_hash: string; bytes: number; available: boolean; list: VariantRequest | null };
+
+function recallItem(change: TrackedChange<ModelFacts, EndpointFacts>): RecallItem {
+  const { key, content_hash, bytes, available } = change;
+  return { key, content_hash, bytes, available, list: change.kind === "model" ? null : { permaslug: change.value.model_permaslug, variant: change.value.variant } };
+}
+
+/** A tracked model's value as a whole model: it is one unless the writer kept only its facts, which are never written. */
+function wholeModel(value: ModelFacts): OrModel {
+  if (!("name" in value)) throw new Error(`model ${value.slug}: only its facts were kept, and facts are never written`);
+  return value as OrModel;
+}
+
+function wholeEndpoint(value: EndpointFacts): OrEndpoint {
+  if (!("provider_name" in value)) throw new Error(`endpoint ${endpointKey(value)}: only its facts were kept, and facts are never written`);
+  return value as OrEndpoint;
+}
+
+/** A read-back entity must be the one the run fingerprinted: anything else means its archived body changed. */
+async function checkRecalled(what: string, value: object, content_hash: string) {
+  const fingerprint = await contentFingerprint(value);
+  if (fingerprint.content_hash !== content_hash) {
+    throw new Error(`read back from this run's archive, ${what} differs from what the run received (fingerprint ${fingerprint.content_hash}, expected ${content_hash})`);
+  }
 }
 
 /** What one key of a removal weighs in a batch, generously. */

@@ -62,6 +62,8 @@ export type RunSnapshotArgs = {
   rebuild?: boolean;
   /** Archive what a remote run fetches (default). Off only where archives are beside the point, e.g. the benchmark. */
   archive?: boolean;
+  /** Compressed bytes at which an archive part is closed (default `BUNDLE_PART_CAP_BYTES`): small only in tests, to read bodies back from stored parts. */
+  archivePartBytes?: number;
   /** Upstream path family: `v1` (default, or the OPENROUTER_PATHS environment variable) or `legacy-2025`. */
   paths?: UpstreamPaths;
 };
@@ -202,7 +204,7 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
   metrics.emit({ t: "pipeline_started", name: RUN_PIPELINE, ts: started_at });
 
   // Only runs that write archive what they fetched: a dry run stores nothing.
-  const archiver = source === "remote" && output !== "dry-run" && args.archive !== false ? createConvexArchiver(ctx, { run_id, snapshot_at }) : null;
+  const archiver = source === "remote" && output !== "dry-run" && args.archive !== false ? createConvexArchiver(ctx, { run_id, snapshot_at }, { partCapBytes: args.archivePartBytes }) : null;
   let convexWriter: ConvexWriter | null = null;
   let dryRunWriter: DryRunWriter | null = null;
   let counts: StandardCounts | null = null;
@@ -249,6 +251,8 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
           holdRemovals,
           rebuild: args.rebuild,
           readTables: replayed !== null,
+          // The archive keeps what the run received: the writer keeps fingerprints, and reads back what it writes.
+          recall: sources.canReread ? sources.recall : undefined,
         };
         handlers.push((convexWriter = new ConvexWriter(ctx, guard)));
       }

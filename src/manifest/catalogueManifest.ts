@@ -45,6 +45,8 @@ export type ManifestEntry = {
   available: boolean;
   /** A run would see it again if nothing changed: available, or a model listed with no endpoint now. */
   listed: boolean;
+  /** What a run saw only: the UTF-8 size of the canonical JSON its hash was taken over (never stored). */
+  bytes?: number;
 };
 
 /**

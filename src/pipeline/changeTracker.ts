@@ -18,8 +18,8 @@
  * run (`maxUnavailableShare`) and over a rolling window (`maxRollingShare` of the rows available
  * plus those already marked in the window).
  */
-import { endpointKey, modelIsAvailable, variantKey, type OrEndpoint, type OrModel } from "../openrouter/schemas";
-import { contentFingerprint } from "../lib/canonicalJson";
+import { endpointKey, modelIsAvailable, variantKey, type OrEndpoint, type OrModel, type OrModelVariant } from "../openrouter/schemas";
+import { contentFingerprint, type Fingerprint } from "../lib/canonicalJson";
 import { decide, type Decision, type StoredEntity } from "./decide";
 import type { PipelineResult, WriterCounts } from "./types";
 
@@ -32,12 +32,29 @@ export interface EntityState {
   availableEndpoints(): Iterable<Pick<OrEndpoint, "model_permaslug" | "variant" | "endpoint_id" | "model_slug">>;
 }
 
-/** One decided entity. `available` is the availability it will have once written. */
-export type TrackedChange =
-  | { kind: "model"; key: string; decision: Decision; value: OrModel; content_hash: string; bytes: number; available: boolean }
-  | { kind: "endpoint"; key: string; decision: Decision; value: OrEndpoint; content_hash: string; bytes: number; available: true };
+/** What the tracker reads of a model: its key, whether it is an alias, and which endpoint lists it asks for. */
+export type ModelFacts = Pick<OrModel, "slug" | "is_alias"> & { variants: readonly Pick<OrModelVariant, "permaslug" | "variant">[] };
+/** What the tracker reads of an endpoint: its key and the model it serves. */
+export type EndpointFacts = Pick<OrEndpoint, "model_permaslug" | "variant" | "endpoint_id" | "model_slug">;
 
-export type ModelChange = Extract<TrackedChange, { kind: "model" }>;
+/**
+ * What the tracker decides: a pipeline result, or, for a writer that keeps only what deciding
+ * needs, an entity's facts with the fingerprint taken of the whole entity (`fingerprint`; without
+ * it the value itself is fingerprinted).
+ */
+export type Trackable<Model extends ModelFacts = OrModel, Endpoint extends EndpointFacts = OrEndpoint> =
+  | Extract<PipelineResult, { kind: "error" }>
+  /** `available`: the model's availability, when its facts do not carry its variants. */
+  | { kind: "model"; value: Model; fingerprint?: Fingerprint; available?: boolean }
+  /** `key`: the endpoint's key, when the writer holds it already (one string kept, not several). */
+  | { kind: "endpoint"; value: Endpoint; fingerprint?: Fingerprint; key?: string };
+
+/** One decided entity. `available` is the availability it will have once written. */
+export type TrackedChange<Model extends ModelFacts = OrModel, Endpoint extends EndpointFacts = OrEndpoint> =
+  | { kind: "model"; key: string; decision: Decision; value: Model; content_hash: string; bytes: number; available: boolean }
+  | { kind: "endpoint"; key: string; decision: Decision; value: Endpoint; content_hash: string; bytes: number; available: true };
+
+export type ModelChange<Model extends ModelFacts = OrModel> = Extract<TrackedChange<Model>, { kind: "model" }>;
 
 export type EndpointRef = Pick<OrEndpoint, "model_permaslug" | "variant" | "endpoint_id" | "model_slug">;
 
@@ -55,7 +72,7 @@ export type RemovalGuard = {
   holdAll?: string | null;
 };
 
-export function createChangeTracker(state: EntityState) {
+export function createChangeTracker<Model extends ModelFacts = OrModel, Endpoint extends EndpointFacts = OrEndpoint>(state: EntityState) {
   const seenModels = new Set<string>();
   const seenEndpoints = new Set<string>();
   const protectedSlugs = new Set<string>();
@@ -72,7 +89,7 @@ export function createChangeTracker(state: EntityState) {
   /** Models entries whose slug could not be read: every model is protected from removal. */
   let keylessModelIssues = 0;
   /** Listed models that lost their last endpoint: written, marked unavailable, at the end. */
-  const goingUnavailable: ModelChange[] = [];
+  const goingUnavailable: ModelChange<Model>[] = [];
   const counts: WriterCounts = { insert: 0, update: 0, stable: 0, unavailable: 0 };
   const perKind = { model: { ...counts }, endpoint: { ...counts } };
   /** Of the endpoints counted unavailable: moves. */
@@ -83,9 +100,9 @@ export function createChangeTracker(state: EntityState) {
     perKind[kind][decision]++;
   }
 
-  let planned: RemovalPlan | null | undefined;
+  let planned: RemovalPlan<Model> | null | undefined;
   /** What this run shows gone or moved, before any guard: worked out once, at the end. */
-  function plan(): RemovalPlan | null {
+  function plan(): RemovalPlan<Model> | null {
     if (planned !== undefined) return planned;
     if (seenModels.size === 0) return (planned = null);
     const availableModels = [...state.availableModels()];
@@ -135,7 +152,7 @@ export function createChangeTracker(state: EntityState) {
       return seenModels.size > 0 && keylessModelIssues === 0 && !seenModels.has(slug) && !protectedSlugs.has(slug);
     },
     /** Decides one result. Returns the change for entities, null for errors, repeats and held removals. */
-    async track(result: PipelineResult): Promise<TrackedChange | null> {
+    async track(result: Trackable<Model, Endpoint>): Promise<TrackedChange<Model, Endpoint> | null> {
       if (result.kind === "error") {
         if (result.params?.permaslug !== undefined && result.params.variant !== undefined) {
           protectedVariants.add(variantKey({ permaslug: result.params.permaslug, variant: result.params.variant }));
@@ -150,17 +167,18 @@ export function createChangeTracker(state: EntityState) {
         const key = result.value.slug;
         if (seenModels.has(key)) return null;
         seenModels.add(key);
-        for (const { permaslug, variant } of result.value.variants) requestedVariants.add(variantKey({ permaslug, variant }));
+        // Needed only while an unreadable models entry protects every model (its issue comes before any model).
+        if (keylessModelIssues > 0) for (const { permaslug, variant } of result.value.variants) requestedVariants.add(variantKey({ permaslug, variant }));
         // A stored model one of whose entries failed validation keeps its row as it is: rebuilt
         // from the other entries it would lose that variant, and its name could change.
         if (protectedSlugs.has(key) && state.model(key) !== undefined) {
           count("model", "stable");
           return null;
         }
-        const { content_hash, bytes } = await contentFingerprint(result.value);
-        const available = modelIsAvailable(result.value);
+        const { content_hash, bytes } = result.fingerprint ?? (await contentFingerprint(result.value));
+        const available = result.available ?? modelIsAvailable(result.value);
         const decision = decide(content_hash, state.model(key), available);
-        const change: ModelChange = { kind: "model", key, decision, value: result.value, content_hash, bytes, available };
+        const change: ModelChange<Model> = { kind: "model", key, decision, value: result.value, content_hash, bytes, available };
         if (decision === "unavailable") {
           goingUnavailable.push(change);
           return null;
@@ -168,14 +186,14 @@ export function createChangeTracker(state: EntityState) {
         count("model", decision);
         return change;
       }
-      const key = endpointKey(result.value);
+      const key = result.key ?? endpointKey(result.value);
       if (seenEndpoints.has(key)) return null;
       seenEndpoints.add(key);
       const stored = state.endpoint(key);
       if ((stored === undefined || stored.unavailable_at !== null) && !appearedEndpointIds.has(result.value.endpoint_id)) {
         appearedEndpointIds.set(result.value.endpoint_id, key);
       }
-      const { content_hash, bytes } = await contentFingerprint(result.value);
+      const { content_hash, bytes } = result.fingerprint ?? (await contentFingerprint(result.value));
       const decision = decide(content_hash, stored);
       count("endpoint", decision);
       return { kind: "endpoint", key, decision, value: result.value, content_hash, bytes, available: true };
@@ -188,13 +206,13 @@ export function createChangeTracker(state: EntityState) {
      * says why and `withheldKeys` lists them: that many removals at once is far likelier a
      * partial upstream outage than a real change. Moves are applied either way.
      */
-    removals(guard: RemovalGuard = {}): Removals {
+    removals(guard: RemovalGuard = {}): Removals<Model> {
       const none = { models: [], modelChanges: [], endpoints: [], moves: [], withheldKeys: { models: [], endpoints: [] } };
       const candidates = plan();
       if (candidates === null) return { ...none, withheld: null };
       const { models, modelChanges, endpoints, moves, availableModels, availableEndpoints } = candidates;
       // A held removal that does not happen leaves its row as it was: counted stable.
-      const keepModels = (kept: readonly ModelChange[]) => {
+      const keepModels = (kept: readonly ModelChange<Model>[]) => {
         for (const _ of kept) count("model", "stable");
       };
       const held = guard.holdAll && models.length + modelChanges.length + endpoints.length + moves.length > 0 ? guard.holdAll : null;
@@ -240,9 +258,9 @@ function guardVerdict(guard: RemovalGuard, tables: readonly (readonly [name: str
   return null;
 }
 
-type RemovalPlan = {
+type RemovalPlan<Model extends ModelFacts> = {
   models: string[];
-  modelChanges: ModelChange[];
+  modelChanges: ModelChange<Model>[];
   endpoints: EndpointRef[];
   moves: Move[];
   availableModels: string[];
@@ -252,11 +270,11 @@ type RemovalPlan = {
 /** An endpoint whose upstream id reappeared under another key in the same run. */
 export type Move = { endpoint: EndpointRef; to: string };
 
-export type Removals = {
+export type Removals<Model extends ModelFacts = OrModel> = {
   /** Models gone from the catalogue: marked unavailable by key. */
   models: string[];
   /** Models still listed but with no endpoint now: written with their new content, marked unavailable. */
-  modelChanges: ModelChange[];
+  modelChanges: ModelChange<Model>[];
   endpoints: EndpointRef[];
   /** Endpoints that moved: marked unavailable with their new key as the reason, outside the guard. */
   moves: Move[];
@@ -270,4 +288,4 @@ function percent(share: number): string {
   return `${Math.round(share * 1000) / 10}%`;
 }
 
-export type ChangeTracker = ReturnType<typeof createChangeTracker>;
+export type ChangeTracker = ReturnType<typeof createChangeTracker<OrModel, OrEndpoint>>;

@@ -17,7 +17,7 @@ import crons from "../../convex/crons";
 import { createConvexArchiver } from "../../convex/lib/archiver";
 import type { SnapshotReport } from "../../convex/lib/runSnapshot";
 import { MAX_ENTRY_CHARS } from "../../src/sources/catalogueSources";
-import { allRows, byId, documentsWritten, readBundle, setupTest, withFakeOpenRouter, type TestConvex } from "./setup";
+import { allRows, byId, documentsWritten, readBundle, runCounted, setupTest, withFakeOpenRouter, type TestConvex } from "./setup";
 import { cloneRecording, countRaw, endpointsKey, GOLDEN_2026_PATHS, loadGolden, loadRecording, modelsKeyOf, type RawRecording } from "../support/recording";
 
 const base = loadRecording(GOLDEN_2026_PATHS.base);
@@ -152,6 +152,34 @@ describe("one archive bundle per run", () => {
     });
     expect(await replay(fresh, run_id)).toMatchObject({ status: "ok", ok: true });
     expect(await entityState(fresh)).toEqual(stored);
+  });
+
+  it("a run whose parts are stored as it goes reads back from file storage what it writes: the same rows as from memory", async () => {
+    const nextDay = loadRecording(GOLDEN_2026_PATHS.nextDay);
+    const small = setupTest();
+    const cap = 16 * 1024;
+    let recording: RawRecording = base;
+    await withFakeOpenRouter({ recording: () => recording }, async () => {
+      // A fresh deployment decides from the manifest from its first run: every row is read back to be inserted.
+      expect((await runCounted(small, { snapshot_at: T0, archivePartBytes: cap })).report).toMatchObject({ status: "ok", ok: true });
+      recording = nextDay;
+      expect((await runCounted(small, { snapshot_at: T0 + DAY, archivePartBytes: cap })).report).toMatchObject({ status: "ok", ok: true });
+    });
+    const reference = setupTest();
+    recording = base;
+    await withFakeOpenRouter({ recording: () => recording }, async () => {
+      await runCounted(reference, { snapshot_at: T0 });
+      recording = nextDay;
+      await runCounted(reference, { snapshot_at: T0 + DAY });
+    });
+    expect(await entityState(small)).toEqual(await entityState(reference));
+    // The models list was archived in pieces across parts of the small size, and so read back from storage.
+    const runs = await allRows(small, "snapshot_runs");
+    const bundle = (await readBundle(small, runs.find((run) => run.snapshot_at === T0 + DAY)!._id))!;
+    const models = bundle.entries.find((entry) => entry.type === "models")!;
+    expect(models.more!.length).toBeGreaterThan(3);
+    expect(new Set([models.part, ...models.more!.map((piece) => piece.part)]).size).toBeGreaterThan(3);
+    expect(bundle.bodyOf(models).toString("utf8")).toBe(JSON.stringify(nextDay[modelsKeyOf(nextDay)]));
   });
 
   it("takes the caller's durable digest: an hour whose content is unchanged is no change point, whatever its bodies; without one, the raw bodies decide", async () => {
