@@ -257,11 +257,21 @@ async function buildProbe() {
   await build({ entryPoints: [fileURLToPath(new URL("./heapProbe.ts", import.meta.url))], bundle: true, platform: "node", format: "esm", outfile: PROBE, logLevel: "error" });
 }
 
+/**
+ * A V8 heap of `capMb` MiB as an embedder limits it (one heap limit, as Convex sets for an action):
+ * V8 then sizes the young generation from it, at about 1/256 of the old generation and at least
+ * its minimum semi-space, so about a megabyte per semi-space. Node's own default (up to 16 MiB per
+ * semi-space) would let up to about 48 MiB of short-lived garbage count as heap in use.
+ */
+function cappedHeapFlags(capMb: number): string[] {
+  return [`--max-old-space-size=${capMb}`, "--max-semi-space-size=1"];
+}
+
 /** One probe run in a child process, optionally with the heap capped. */
 async function probe(recording: Recording, capMb: number | null): Promise<{ ok: boolean; peakHeapBytes: number; peakTotalBytes: number; error?: string }> {
   const server = await startFakeOpenRouter({ recording });
   try {
-    const args = [...(capMb ? [`--max-old-space-size=${capMb}`] : []), PROBE, server.url, familyOf(recording)];
+    const args = [...(capMb ? cappedHeapFlags(capMb) : []), PROBE, server.url, familyOf(recording)];
     const output = await new Promise<{ stdout: string; code: number | null; signal: string | null }>((resolve) => {
       const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "ignore"] });
       let stdout = "";
@@ -685,7 +695,7 @@ function renderTable(): string {
     "",
     `### Largest k under ${HEAP_CAP_MB} MiB, 2026-shaped catalogue`,
     "",
-    `The 2026-shaped base scaled by k (bench/syntheticCatalogue.ts), one run of the action-side code in a child process with the V8 heap capped at ${HEAP_CAP_MB} MiB (node --max-old-space-size=${HEAP_CAP_MB}); a run counts as completing only if heap plus off-heap buffers (\`external\`, which includes \`arrayBuffers\`) also stayed at most ${HEAP_CAP_MB} MiB. k doubles from 1 until a run fails (up to ${HEAP_SEARCH_MAX_K}), then the gap is bisected.`,
+    `The 2026-shaped base scaled by k (bench/syntheticCatalogue.ts), one run of the action-side code in a child process with the V8 heap capped at ${HEAP_CAP_MB} MiB (node ${cappedHeapFlags(HEAP_CAP_MB).join(" ")}: the young generation sized as V8 sizes it for a heap this small); a run counts as completing only if heap plus off-heap buffers (\`external\`, which includes \`arrayBuffers\`) also stayed at most ${HEAP_CAP_MB} MiB. k doubles from 1 until a run fails (up to ${HEAP_SEARCH_MAX_K}), then the gap is bisected.`,
     "",
     "| k | completes | peak heap (MiB) | peak heap + off-heap (MiB) |",
     "| --- | --- | --- | --- |",

@@ -4,7 +4,10 @@
  * Convex action's 64 MiB is. The database is not in this process, as it is not in an action:
  * a stand-in ctx answers the queries with an empty table and a complete, empty catalogue
  * manifest (so the run takes the cron's path: it decides from the manifest, at the end), and
- * serialises each mutation's arguments, as Convex would, then drops them. Prints one JSON line, with the peak of the V8 heap
+ * serialises each mutation's arguments, as Convex would, then drops them. File storage is not in
+ * an action's memory either: stored files go to a temporary directory, and a file read back
+ * (`storage.get`, as the run reads its archive back) is read whole into memory, as a download
+ * would be, and counted. Prints one JSON line, with the peak of the V8 heap
  * and the peak of heap plus off-heap memory (`external`, which includes `arrayBuffers`: response
  * bytes, compression buffers), since an action's 64 MiB holds both.
  *
@@ -15,6 +18,9 @@ import type { ActionCtx } from "../convex/_generated/server";
 import { runSnapshot } from "../convex/lib/runSnapshot";
 import type { UpstreamPaths } from "../src/sources/requestKey";
 import { emptyManifestDigests } from "../src/manifest/catalogueManifest";
+import { mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
 
 const baseUrl = process.argv[2];
 const paths = (process.argv[3] ?? "v1") as UpstreamPaths;
@@ -32,6 +38,23 @@ function functionName(reference: unknown): string {
 }
 
 let serialisedBytes = 0;
+const storageDir = mkdtempSync(join(tmpdir(), "heap-probe-storage-"));
+process.on("exit", () => rmSync(storageDir, { recursive: true, force: true }));
+let storedFiles = 0;
+
+/** A downloaded file: its bytes in an ArrayBuffer of this process, so they count as off-heap memory. */
+class BytesBlob {
+  constructor(private readonly bytes: Uint8Array) {}
+  get size() {
+    return this.bytes.byteLength;
+  }
+  slice(start?: number, end?: number) {
+    return new BytesBlob(this.bytes.subarray(start, end));
+  }
+  async arrayBuffer() {
+    return this.bytes.slice().buffer;
+  }
+}
 // A complete, empty catalogue manifest: the run decides from it, as the hourly cron does.
 const empty = await emptyManifestDigests();
 const emptyRoot = { digest: empty.root, segments: empty.segments.buffer, entries: 0, newest_as_of: null, complete: true, rebuilding_since: null };
@@ -53,9 +76,15 @@ const ctx = {
     return null;
   },
   storage: {
-    async store() {
+    async store(blob: Blob) {
       sample();
-      return "storage";
+      const id = `file-${storedFiles++}`;
+      writeFileSync(join(storageDir, id), new Uint8Array(await blob.arrayBuffer()));
+      return id;
+    },
+    async get(id: string) {
+      sample();
+      return new BytesBlob(new Uint8Array(readFileSync(join(storageDir, id))));
     },
   },
 } as unknown as ActionCtx;
