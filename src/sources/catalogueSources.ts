@@ -3,7 +3,10 @@
  *
  * Owns: `models()` and `endpoints()`, over the paths of one upstream family (`v1` by default). The
  * models list is read as a stream where the transport offers one, entry by entry, each parsed and
- * pruned as it arrives; endpoint lists (a few KB each) are read whole. A
+ * pruned as it arrives; endpoint lists (a few KB each) are read whole. Where the transport keeps a
+ * copy of what it received (`reread`), the list can be folded in two reads instead of held
+ * (`planModels`, then `eachModel`), and entities can be read back (`recall`) without reporting
+ * or counting anything again. A
  * body that is not `{ data: [...] }` is a failed request (`SourceError`); a bad item inside a good
  * body is a validation issue and the rest goes on; a primary key repeated within one response is
  * reported and the first record wins. A 404 on an endpoint list means "this variant has no
