@@ -83,6 +83,8 @@ async function createBundleTransport(ctx: ActionCtx, run: Doc<"snapshot_runs">, 
   const piecesByPart = new Map<number, { entry: BundleEntry; piece: BodyPiece; last: boolean }[]>();
   for (const entry of entries) {
     const pieces = piecesOf(entry);
+    const outside = pieces.find((piece) => piece.part >= bundle.parts.length);
+    if (outside) unreadable(`the archived body of ${entryName(entry)} lies in part ${outside.part}, past its ${bundle.parts.length} parts`);
     pieces.forEach((piece, at) => piecesByPart.set(piece.part, [...(piecesByPart.get(piece.part) ?? []), { entry, piece, last: at === pieces.length - 1 }]));
   }
   const checks = new Map<BundleEntry, ReturnType<typeof createBodyCheck>>();
@@ -106,6 +108,7 @@ async function createBundleTransport(ctx: ActionCtx, run: Doc<"snapshot_runs">, 
       unreadable(error instanceof Error ? error.message : String(error));
     }
   }
+  for (const entry of checks.keys()) unreadable(`the archived body of ${entryName(entry)} lacks its last piece`);
 
   const byKey = new Map(entries.map((entry) => [archiveKey(entry.type, entry.params), entry]));
   /** Pieces still to serve per part: a part is kept while any remain. */

@@ -3,8 +3,8 @@
  *
  * Owns: hashing each body as it arrives (before parsing; a streamed body, chunk by chunk, with
  * its compression, in pieces), appending it to the run's bundle (`src/archive/bundle.ts`),
- * storing each part in file storage once it reaches the size cap (so at most about one part is
- * held), and, in `flush()`, storing the last
+ * storing each part in file storage once it reaches the size cap (waiting for the store before
+ * reading on, so about one part is held for archiving), and, in `flush()`, storing the last
  * part and the index file, then recording the bundle with ONE `archive.recordBundle`. `flush()`
  * must run at the end of the run, failed or not; when any store or the record fails, it deletes
  * the files it stored (so none is left without its row) and rejects with the first failure.
@@ -99,18 +99,18 @@ export function createConvexArchiver(ctx: ActionCtx, run: { run_id: Id<"snapshot
         ...(response.status !== undefined && response.status !== 200 ? { status: response.status } : {}),
       };
       // Waiting for the store holds this request back while a part is written, so parts do not pile up in memory.
-      for (const part of builder.add(request, body)) await storePart(part);
+      await Promise.all(builder.add(request, body).map(storePart));
     },
     /** Archives a body as it streams in (the models list): compressed and hashed chunk by chunk, its pieces added to the bundle as they complete. */
     begin(source: SourceRequest): StreamArchive {
       const stream = builder.beginStream({ type: requestType(source.path), params: sortedQuery(source.params) });
       return {
-        // A part closed mid-stream is stored at once (its bytes go into the Blob); a failure is kept for `flush`.
-        push: (chunk) => {
-          for (const part of stream.push(chunk)) void storePart(part);
+        // A part closed mid-stream is stored before more is read (a failure is kept for `flush`), so parts do not pile up.
+        push: async (chunk) => {
+          await Promise.all(stream.push(chunk).map(storePart));
         },
         end: async () => {
-          for (const part of stream.end()) await storePart(part);
+          await Promise.all(stream.end().map(storePart));
         },
       };
     },
@@ -122,10 +122,15 @@ export function createConvexArchiver(ctx: ActionCtx, run: { run_id: Id<"snapshot
       if (entry.status !== undefined) throw new TransportError(key, `HTTP ${entry.status} (archived by this run)`, 1, entry.status);
       return { key, request: source, chunks: gunzipBody(piecesBytes(key, piecesOf(entry)), entry) };
     },
-    /** Stores the last part and the index, and records the bundle; nothing when nothing was archived. */
+    /** Stores the last part and the index, and records the bundle; when nothing was archived, deletes any part stored meanwhile. */
     async flush(flushOptions: FlushOptions = {}) {
       readBack = null;
-      if (builder.requests === 0) return;
+      if (builder.requests === 0) {
+        // Parts of a streamed body that never ended (its read failed) are stored with no row to name them: let them go.
+        const orphans = await Promise.all(stored.map((part) => part ?? Promise.resolve(null)));
+        await deleteStored(orphans.flatMap((part) => (part ? [part.storage_id] : [])));
+        return;
+      }
       const { last, index, parts, entries } = await builder.finish();
       if (last) void storePart(last);
       const partIds = await Promise.all(Array.from({ length: parts }, (_, part) => stored[part] ?? Promise.resolve(null)));

@@ -3,7 +3,8 @@
  *
  * Owns: the run's diff against the database, worked out in the action before anything is written.
  * It learns the stored state from the catalogue manifest, not from the entity tables: `init` reads
- * the two manifest roots; `write` takes each entity's fingerprint and keeps the result; `finish`
+ * the two manifest roots; `write` takes each entity's fingerprint and keeps it (and, without
+ * `recall`, the result itself; with it, the entities to write are read back at the end); `finish`
  * digests what the run saw bucket by bucket and, where a table's root digest differs, reads the
  * bucket digests of the segments whose digests (in the root) differ, and then only the chunks of
  * the buckets that differ. An unchanged hour so reads two documents. Buckets that agree need no
@@ -257,7 +258,7 @@ export class ConvexWriter implements OutputHandler {
     }
   }
 
-  /** The first occurrence of a key is what the run saw. Returns the key string kept (so that one copy is held). */
+  /** The first occurrence of a key is what the run saw. */
   private noteSeen(table: ManifestTable, key: string, parts: string[], hash: string, available: boolean, bytes?: number): void {
     if (!this.seen[table].has(key)) this.seen[table].set(key, { key, parts, hash, available, listed: true, ...(bytes !== undefined ? { bytes } : {}) });
   }

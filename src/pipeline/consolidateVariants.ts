@@ -9,7 +9,8 @@
  * fed each entry's few small fields (slug, name, permaslug, variant, endpoint id, context length)
  * and its position, and then says which entry is each slug's base and what its variants are; a
  * second read of the same list builds each model from its base entry alone (`plan.build`).
- * `consolidateVariants` is that plan over entries held in memory, so both ways give the same models.
+ * `consolidateVariants` is that plan over entries held in memory, so both ways give the same models
+ * (in a different order: the second read gives them in the order of their base entries).
  */
 import * as R from "remeda";
 import type { OrModel, OrModelEntry, OrModelVariant } from "../openrouter/schemas";

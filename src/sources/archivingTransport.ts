@@ -9,8 +9,8 @@ import { concatBytes } from "../lib/bytes";
 import type { SourceRequest } from "./requestKey";
 import { TransportError, type RawResponse, type StreamedResponse, type Transport } from "./transport";
 
-/** A streamed body's archive: fed each chunk as it passes, closed once the body was read to its end. */
-export type StreamArchive = { push(chunk: Uint8Array): void; end(): Promise<void> };
+/** A streamed body's archive: fed each chunk as it passes (the next is read once it is taken), closed once the body was read to its end. */
+export type StreamArchive = { push(chunk: Uint8Array): void | Promise<void>; end(): Promise<void> };
 
 /**
  * Where bodies are archived: whole (`archive`), or, when it can, as they stream in (`begin`). A
@@ -68,7 +68,10 @@ async function archivedStream(
   const source = response.chunks[Symbol.asyncIterator]();
   const kept: Uint8Array[] = [];
   const streamed = begin?.(request);
-  const keep = (chunk: Uint8Array) => (streamed ? streamed.push(chunk) : kept.push(chunk));
+  const keep = async (chunk: Uint8Array) => {
+    if (streamed) await streamed.push(chunk);
+    else kept.push(chunk);
+  };
   async function* teed(): AsyncIterable<Uint8Array> {
     let state: "reading" | "read" | "failed" = "reading";
     const next = async () => {
@@ -81,7 +84,7 @@ async function archivedStream(
     };
     try {
       for (let chunk = await next(); !chunk.done; chunk = await next()) {
-        keep(chunk.value);
+        await keep(chunk.value);
         yield chunk.value;
       }
       state = "read";
@@ -89,7 +92,7 @@ async function archivedStream(
       // Stopped early by the reader: read the rest for the archive (a failure then archives nothing).
       if (state === "reading") {
         try {
-          for (let chunk = await next(); !chunk.done; chunk = await next()) keep(chunk.value);
+          for (let chunk = await next(); !chunk.done; chunk = await next()) await keep(chunk.value);
           state = "read";
         } catch {
           // The reader's own error is the one that counts.

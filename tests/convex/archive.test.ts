@@ -154,7 +154,7 @@ describe("one archive bundle per run", () => {
     expect(await entityState(fresh)).toEqual(stored);
   });
 
-  it("a run whose parts are stored as it goes reads back from file storage what it writes: the same rows as from memory", async () => {
+  it("a run whose parts are stored as it goes reads back from file storage what it writes: the same rows as from memory, and replays", async () => {
     const nextDay = loadRecording(GOLDEN_2026_PATHS.nextDay);
     const small = setupTest();
     const cap = 16 * 1024;
@@ -180,6 +180,31 @@ describe("one archive bundle per run", () => {
     expect(models.more!.length).toBeGreaterThan(3);
     expect(new Set([models.part, ...models.more!.map((piece) => piece.part)]).size).toBeGreaterThan(3);
     expect(bundle.bodyOf(models).toString("utf8")).toBe(JSON.stringify(nextDay[modelsKeyOf(nextDay)]));
+    // Its replay checks the list across its pieces and reads it twice from them: the same state, nothing written.
+    const before = await entityIds(small);
+    expect(await replay(small, runs.find((run) => run.snapshot_at === T0 + DAY)!._id)).toMatchObject({ status: "ok", ok: true, mutations: 0 });
+    expect(await entityWrites(small, before)).toBe(0);
+  });
+
+  it("a streamed body whose read failed leaves no part file behind", async () => {
+    const fresh = setupTest();
+    const run_id = await insertRun(fresh, T0, 0);
+    const storedMidway = await fresh.action(async (ctx) => {
+      let stores = 0;
+      const counting = { ...ctx, storage: { ...ctx.storage, store: (blob: Blob) => (stores++, ctx.storage.store(blob)) } } as typeof ctx;
+      const archiver = createConvexArchiver(counting, { run_id, snapshot_at: T0 }, { partCapBytes: 4 * 1024 });
+      const stream = archiver.begin({ path: modelsKeyOf(base), params: {} });
+      const text = new TextEncoder().encode(JSON.stringify(base[modelsKeyOf(base)]));
+      for (let start = 0; start < text.byteLength / 2; start += 64 * 1024) await stream.push(text.subarray(start, start + 64 * 1024));
+      // The connection dropped: the stream never ends, and its parts were stored meanwhile.
+      const midway = stores;
+      await archiver.flush();
+      return midway;
+    });
+    expect(storedMidway).toBeGreaterThan(2);
+    const files = await fresh.run((ctx) => ctx.db.system.query("_storage").collect());
+    expect(files).toEqual([]);
+    expect(await allRows(fresh, "archive_bundles")).toEqual([]);
   });
 
   it("takes the caller's durable digest: an hour whose content is unchanged is no change point, whatever its bodies; without one, the raw bodies decide", async () => {
