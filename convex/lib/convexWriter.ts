@@ -35,7 +35,6 @@ import {
   type ModelFacts,
   type RemovalGuard,
   type Trackable,
-  type TrackedChange,
 } from "../../src/pipeline/changeTracker";
 import type { EntityRecall } from "../../src/sources/catalogueSources";
 import type { Id } from "../_generated/dataModel";
@@ -54,7 +53,7 @@ import {
   type ManifestEntry,
   type ManifestTable,
 } from "../../src/manifest/catalogueManifest";
-import { modelIsAvailable, variantKey, type VariantRequest } from "../../src/openrouter/schemas";
+import { modelIsAvailable, variantKey } from "../../src/openrouter/schemas";
 import { CHUNKS_PER_QUERY, REBUILD_STUCK_MS } from "./manifestStore";
 
 const STATE_PAGE_SIZE = 1000;
@@ -172,7 +171,7 @@ export class ConvexWriter implements OutputHandler {
   /** Unavailable models read from the manifest's chunks: those whose reason no longer says whether they are listed are put right. */
   private unavailableModelsRead: ManifestEntry[] = [];
   /** With `recall`: the changes decided from facts, whose entities are read back to be written. */
-  private toRecall: RecallItem[] = [];
+  private toRecall: ManifestEntry[] = [];
   private pending: BatchItem[] = [];
   private pendingBytes = 0;
   private chain: Promise<unknown> = Promise.resolve();
@@ -245,16 +244,21 @@ export class ConvexWriter implements OutputHandler {
     this.noteSeen("or_endpoints", endpointKey(result.value), [model_permaslug, variant, endpoint_id, model_slug], content_hash, true, bytes);
   }
 
-  /** What deciding needs of each result, rebuilt from what the run saw: errors first (as they came before the models), then models, then endpoints. */
-  private *keptFacts(): Iterable<Trackable<ModelFacts, EndpointFacts>> {
-    yield* this.errors.splice(0);
-    for (const { key, hash, bytes, available } of this.seen.or_models.values()) {
-      yield { kind: "model", value: { slug: key, is_alias: false, variants: this.requestedBy.get(key) ?? [] }, fingerprint: { content_hash: hash, bytes: bytes! }, available };
+  /**
+   * What deciding needs of each result, rebuilt from what the run saw: errors first (as they came
+   * before the models), then models, then endpoints, each with the entry it was rebuilt from.
+   */
+  private *keptFacts(): Iterable<[Trackable<ModelFacts, EndpointFacts>, ManifestEntry | null]> {
+    for (const error of this.errors.splice(0)) yield [error, null];
+    for (const entry of this.seen.or_models.values()) {
+      const { key, hash, bytes, available } = entry;
+      yield [{ kind: "model", value: { slug: key, is_alias: false, variants: this.requestedBy.get(key) ?? [] }, fingerprint: { content_hash: hash, bytes: bytes! }, available }, entry];
     }
     this.requestedBy.clear();
-    for (const { key, parts, hash, bytes } of this.seen.or_endpoints.values()) {
+    for (const entry of this.seen.or_endpoints.values()) {
+      const { key, parts, hash, bytes } = entry;
       const [model_permaslug, variant, endpoint_id, model_slug] = parts as [string, string, string, string];
-      yield { kind: "endpoint", value: { model_permaslug, variant, endpoint_id, model_slug }, fingerprint: { content_hash: hash, bytes: bytes! }, key };
+      yield [{ kind: "endpoint", value: { model_permaslug, variant, endpoint_id, model_slug }, fingerprint: { content_hash: hash, bytes: bytes! }, key }, entry];
     }
   }
 
@@ -289,43 +293,38 @@ export class ConvexWriter implements OutputHandler {
 
   /**
    * Writes changes decided from facts: reads their entities back (`recall`), checks that each is
-   * what the run fingerprinted, and queues it. The models in one pass over the list; the
+   * what the run fingerprinted, and queues it. The models in two passes over the list; the
    * endpoints one list at a time, in the order the run received them.
    */
-  private async writeRecalled(changes: RecallItem[]) {
+  private async writeRecalled(changes: ManifestEntry[]) {
     const recall = this.options.recall!;
-    const models = new Map<string, RecallItem>();
-    const lists = new Map<string, { list: VariantRequest; wanted: RecallItem[] }>();
-    for (const change of changes) {
-      if (change.list === null) {
-        models.set(change.key, change);
-        continue;
-      }
-      const listKey = variantKey(change.list);
-      const list = lists.get(listKey);
-      if (list) list.wanted.push(change);
-      else lists.set(listKey, { list: change.list, wanted: [change] });
-    }
-    changes.length = 0;
+    const models = new Map<string, ManifestEntry>();
+    for (const change of changes) if (change.parts.length === 1) models.set(change.key, change);
     if (models.size > 0) {
-      await recall.models(new Set(models.keys()), async (model) => {
+      await recall.models(models, async (model) => {
         const change = models.get(model.slug);
         if (!change) return;
         models.delete(model.slug);
-        await checkRecalled(`model ${model.slug}`, model, change.content_hash);
-        await this.queue({ kind: "model", row: { value: model, content_hash: change.content_hash, available: change.available }, bytes: change.bytes });
+        await checkRecalled(`model ${model.slug}`, model, change.hash);
+        await this.queue({ kind: "model", row: { value: model, content_hash: change.hash, available: change.available }, bytes: change.bytes! });
       });
     }
     if (models.size > 0) throw new Error(`read back from this run's archive, ${models.size} changed model(s) were not found (${[...models.keys()].slice(0, 5).join(", ")})`);
-    for (const [listKey, { list, wanted }] of lists) {
-      lists.delete(listKey);
-      const received = new Map((await recall.endpoints(list)).map((endpoint) => [endpointKey(endpoint), endpoint]));
-      for (const change of wanted) {
+    // Endpoints, a list at a time: a list's endpoints came one after another, so they are together here.
+    const endpoints = changes.filter((change) => change.parts.length > 1);
+    changes.length = 0;
+    for (let start = 0; start < endpoints.length; ) {
+      const [permaslug, variant] = endpoints[start].parts as [string, string];
+      let end = start + 1;
+      while (end < endpoints.length && endpoints[end].parts[0] === permaslug && endpoints[end].parts[1] === variant) end++;
+      const received = new Map((await recall.endpoints({ permaslug, variant })).map((endpoint) => [endpointKey(endpoint), endpoint]));
+      for (const change of endpoints.slice(start, end)) {
         const endpoint = received.get(change.key);
-        if (!endpoint) throw new Error(`read back from this run's archive, the list of ${listKey} lacks the changed endpoint ${change.key}`);
-        await checkRecalled(`endpoint ${change.key}`, endpoint, change.content_hash);
-        await this.queue(endpointItem(change, endpoint));
+        if (!endpoint) throw new Error(`read back from this run's archive, the list of ${variantKey({ permaslug, variant })} lacks the changed endpoint ${change.key}`);
+        await checkRecalled(`endpoint ${change.key}`, endpoint, change.hash);
+        await this.queue(endpointItem({ content_hash: change.hash, bytes: change.bytes! }, endpoint));
       }
+      start = end;
     }
   }
 
@@ -363,9 +362,10 @@ export class ConvexWriter implements OutputHandler {
   async finish() {
     if (this.fromManifest) {
       await this.learnStoredState();
-      for (const fact of this.options.recall ? this.keptFacts() : []) {
+      for (const [fact, entry] of this.options.recall ? this.keptFacts() : []) {
         const change = await this.tracker.track(fact);
-        if (change && change.decision !== "stable") this.toRecall.push(recallItem(change));
+        // What the run saw is what gets written: its entry says what to read back.
+        if (change && change.decision !== "stable") this.toRecall.push(entry!);
       }
       // Decided: of what the run saw, only what putting unavailable reasons right reads is still needed.
       if (this.options.recall) this.forgetSeen();
@@ -488,7 +488,10 @@ export class ConvexWriter implements OutputHandler {
     if (removals.withheld) await this.recordWithheld(removals.withheld, removals.withheldKeys);
     // Decided from facts: the entities to write are read back now (models going unavailable with them).
     const recalling = this.fromManifest && this.options.recall !== undefined;
-    if (recalling) await this.writeRecalled([...this.toRecall.splice(0), ...removals.modelChanges.map(recallItem)]);
+    if (recalling) {
+      const goingUnavailable = removals.modelChanges.map(({ key, content_hash, bytes, available }): ManifestEntry => ({ key, parts: [key], hash: content_hash, bytes, available, listed: true }));
+      await this.writeRecalled([...this.toRecall.splice(0), ...goingUnavailable]);
+    }
     const items: BatchItem[] = [
       ...this.takePending(),
       ...(recalling ? [] : removals.modelChanges.map(modelItem)),
@@ -575,14 +578,6 @@ function modelItem(change: ModelChange<ModelFacts>): BatchItem {
 
 function endpointItem(change: { content_hash: string; bytes: number }, value: OrEndpoint): BatchItem {
   return { kind: "endpoint", row: { value, content_hash: change.content_hash }, bytes: change.bytes };
-}
-
-/** What a change decided from facts needs to be read back and written; `list` is the endpoint list an endpoint is read from (null for a model). */
-type RecallItem = { key: string; content_hash: string; bytes: number; available: boolean; list: VariantRequest | null };
-
-function recallItem(change: TrackedChange<ModelFacts, EndpointFacts>): RecallItem {
-  const { key, content_hash, bytes, available } = change;
-  return { key, content_hash, bytes, available, list: change.kind === "model" ? null : { permaslug: change.value.model_permaslug, variant: change.value.variant } };
 }
 
 /** A tracked model's value as a whole model: it is one unless the writer kept only its facts, which are never written. */

@@ -80,12 +80,25 @@ export function createChangeTracker<Model extends ModelFacts = OrModel, Endpoint
   /** Variants whose endpoint list this run asked for: the lists that can show an endpoint gone. */
   const requestedVariants = new Set<string>();
   /**
-   * Endpoint ids that appeared this run under a key with no available row (new, or back): the
-   * same id gone from its old key is a move. Ids under keys already stored are not: upstream
-   * lists one endpoint under several keys (a model and its variants), and a key that stays does
-   * not make another one's absence a move.
+   * Keys of endpoints that appeared this run under a key with no available row (new, or back): the
+   * same id gone from its old key is a move. Ids under keys already stored are
+   * not: upstream lists one endpoint under several keys (a model and its variants), and a key that
+   * stays does not make another one's absence a move. Looked up by id only when something is gone
+   * (`appearedUnder`), so a run that removes nothing keeps no index of them.
    */
-  const appearedEndpointIds = new Map<string, string>();
+  const appeared: string[] = [];
+  let appearedById: Map<string, string> | null = null;
+  /** The key an endpoint id first appeared under this run, if any. */
+  function appearedUnder(endpoint_id: string): string | undefined {
+    if (!appearedById) {
+      appearedById = new Map();
+      for (const key of appeared) {
+        const [, , id] = JSON.parse(key) as [string, string, string];
+        if (!appearedById.has(id)) appearedById.set(id, key);
+      }
+    }
+    return appearedById.get(endpoint_id);
+  }
   /** Models entries whose slug could not be read: every model is protected from removal. */
   let keylessModelIssues = 0;
   /** Listed models that lost their last endpoint: written, marked unavailable, at the end. */
@@ -119,7 +132,7 @@ export function createChangeTracker<Model extends ModelFacts = OrModel, Endpoint
       const variant = variantKey({ permaslug: endpoint.model_permaslug, variant: endpoint.variant });
       if (protectedVariants.has(variant) || protectedSlugs.has(endpoint.model_slug)) continue;
       if (allModelsProtected && !requestedVariants.has(variant)) continue;
-      const movedTo = appearedEndpointIds.get(endpoint.endpoint_id);
+      const movedTo = appearedUnder(endpoint.endpoint_id);
       if (movedTo !== undefined) moves.push({ endpoint, to: movedTo });
       else endpoints.push(endpoint);
     }
@@ -190,9 +203,7 @@ export function createChangeTracker<Model extends ModelFacts = OrModel, Endpoint
       if (seenEndpoints.has(key)) return null;
       seenEndpoints.add(key);
       const stored = state.endpoint(key);
-      if ((stored === undefined || stored.unavailable_at !== null) && !appearedEndpointIds.has(result.value.endpoint_id)) {
-        appearedEndpointIds.set(result.value.endpoint_id, key);
-      }
+      if (stored === undefined || stored.unavailable_at !== null) appeared.push(key);
       const { content_hash, bytes } = result.fingerprint ?? (await contentFingerprint(result.value));
       const decision = decide(content_hash, stored);
       count("endpoint", decision);

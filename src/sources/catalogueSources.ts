@@ -362,7 +362,7 @@ export function sourcesOver(transport: Transport, validator: Validator, options:
      */
     recall: {
       /** The models of these slugs, one at a time (two reads of the list: plan, then build). */
-      async models(slugs: ReadonlySet<string>, visit: (model: OrModel) => void | Promise<void>): Promise<void> {
+      async models(slugs: { has(slug: string): boolean }, visit: (model: OrModel) => void | Promise<void>): Promise<void> {
         const plan = createModelPlan();
         await eachModelEntry(streamedEntries(await rereadModels()), createValidator(), null, (entry, position) => {
           if (slugs.has(entry.slug)) plan.add(entry, position);
