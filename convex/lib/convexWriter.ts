@@ -142,7 +142,7 @@ export class ConvexWriter implements OutputHandler {
   withheldSummary: WithheldSummary | null = null;
   /** Rows marked unavailable within the rolling window before this run, per table (loaded by `finish` when the run has removals). */
   recentlyRemoved = { models: 0, endpoints: 0 };
-  /** What is stored: read from the tables by `init`, or from the manifest by `finish`. */
+  /** What is stored: read from the tables by `init`, or from the manifest by `finish`; let go once removals are worked out. */
   readonly state = new ConvexState();
   /** Digest of what the run saw (entity fingerprints and availability, failed lists, invalid entries), telemetry excluded: set by `finish`. */
   contentDigest: string | null = null;
@@ -484,6 +484,9 @@ export class ConvexWriter implements OutputHandler {
       holdAll: candidates ? ((await this.options.holdRemovals?.()) ?? null) : null,
     };
     const removals = this.tracker.removals(guard);
+    // Every decision is made: what is stored is not needed again, and can go before anything is read back.
+    this.state.models.clear();
+    this.state.endpoints.clear();
     this.withheld = removals.withheld;
     if (removals.withheld) await this.recordWithheld(removals.withheld, removals.withheldKeys);
     // Decided from facts: the entities to write are read back now (models going unavailable with them).

@@ -136,7 +136,8 @@ export function createChangeTracker<Model extends ModelFacts = OrModel, Endpoint
       if (movedTo !== undefined) moves.push({ endpoint, to: movedTo });
       else endpoints.push(endpoint);
     }
-    return (planned = { models, modelChanges, endpoints, moves, availableModels, availableEndpoints });
+    // Only the counts are kept: the guard weighs shares, and the stored rows can then be let go.
+    return (planned = { models, modelChanges, endpoints, moves, availableModels: availableModels.length, availableEndpoints: availableEndpoints.length });
   }
 
   return {
@@ -232,8 +233,8 @@ export function createChangeTracker<Model extends ModelFacts = OrModel, Endpoint
         moved += moves.length;
       }
       const withheld = held ?? guardVerdict(guard, [
-        ["models", models.length + modelChanges.length, availableModels.length, guard.recentlyRemoved?.models ?? 0],
-        ["endpoints", endpoints.length, availableEndpoints.length, guard.recentlyRemoved?.endpoints ?? 0],
+        ["models", models.length + modelChanges.length, availableModels, guard.recentlyRemoved?.models ?? 0],
+        ["endpoints", endpoints.length, availableEndpoints, guard.recentlyRemoved?.endpoints ?? 0],
       ]);
       if (withheld) {
         keepModels(goingUnavailable);
@@ -274,8 +275,9 @@ type RemovalPlan<Model extends ModelFacts> = {
   modelChanges: ModelChange<Model>[];
   endpoints: EndpointRef[];
   moves: Move[];
-  availableModels: string[];
-  availableEndpoints: EndpointRef[];
+  /** Rows available now, per table: what the share guard weighs removals against. */
+  availableModels: number;
+  availableEndpoints: number;
 };
 
 /** An endpoint whose upstream id reappeared under another key in the same run. */
