@@ -23,7 +23,7 @@ import { decodeArchive } from "../../src/archive/archiveCodec";
 import { createBodyCheck, decodeBundleIndex, entryName, gunzipBody, piecesOf, steps, type BodyPiece, type BundleEntry } from "../../src/archive/bundle";
 import { concatBytes } from "../../src/lib/bytes";
 import { archiveKey, requestKey, requestType, sortedQuery, type RequestType, type SourceRequest } from "../../src/sources/requestKey";
-import { chunked, RunAbortedError, TransportError, type Transport } from "../../src/sources/transport";
+import { openStream, RunAbortedError, TransportError, type Transport } from "../../src/sources/transport";
 import type { bundleForRun } from "./bundleStore";
 
 const PAGE_SIZE = 500;
@@ -36,11 +36,7 @@ export async function createArchiveTransport(ctx: ActionCtx, run: Doc<"snapshot_
   // Every body here is an archived one: reading it again serves the same archive again.
   return {
     ...transport,
-    async reread(request) {
-      if (transport.stream) return transport.stream(request);
-      const { key, body } = await transport.get(request);
-      return { key, request, chunks: chunked(new TextEncoder().encode(body)) };
-    },
+    reread: (request) => openStream(transport, request),
   };
 }
 

@@ -21,7 +21,7 @@ import { createDataArraySplitter, DataArrayError } from "./dataArraySplitter";
 import { EndpointRecordSchema, ModelEntrySchema, toEndpoint, type OrEndpoint, type OrModel, type OrModelEntry, type VariantRequest } from "../openrouter/schemas";
 import { DEFAULT_UPSTREAM_PATHS, pathFamily, type SourceRequest, type UpstreamPaths } from "./requestKey";
 import type { FieldCensus } from "../drift/fieldCensus";
-import { chunked, TransportError, type StreamedResponse, type Transport } from "./transport";
+import { openStream, TransportError, type StreamedResponse, type Transport } from "./transport";
 import { canonicalJson, encodedEntity } from "../lib/canonicalJson";
 import { MAX_ENTITY_BYTES } from "../openrouter/convexSafe";
 
@@ -135,12 +135,19 @@ export function sourcesOver(transport: Transport, validator: Validator, options:
    */
   async function streamData(request: SourceRequest, reviver?: (this: unknown, key: string, value: unknown) => unknown): Promise<unknown[]> {
     if (!transport.stream) return fetchData(request, reviver);
-    // A body cut short while it streams is read again from the start, as a body read whole would
-    // be retried; the request itself was retried by the transport already.
+    return readStreamed(request, (response) => parseStreamed(response, reviver));
+  }
+
+  /**
+   * `read` over the body as a stream. A body cut short while it streams is read again from the
+   * start (a fresh `read`), as a body read whole would be retried; the request itself was retried
+   * by the transport already.
+   */
+  async function readStreamed<T>(request: SourceRequest, read: (response: StreamedResponse) => Promise<T>): Promise<T> {
     for (let attempt = 1; ; attempt++) {
-      const response = await transport.stream(request);
+      const response = await openStream(transport, request);
       try {
-        return await parseStreamed(response, reviver);
+        return await read(response);
       } catch (error) {
         const cutShort = error instanceof TransportError && !(error instanceof SourceError) && error.status === null;
         if (!cutShort || attempt >= STREAM_ATTEMPTS) throw error;
@@ -206,12 +213,6 @@ export function sourcesOver(transport: Transport, validator: Validator, options:
 
   const modelsRequest = { path: paths.models, params: {} };
   const modelsAt = { source: "models", params: {} };
-
-  /** A body read whole, served as a stream, for transports that have none. */
-  async function asStream(request: SourceRequest): Promise<StreamedResponse> {
-    const { key, body } = await transport.get(request);
-    return { key, request, chunks: chunked(new TextEncoder().encode(body)) };
-  }
 
   /**
    * The models list's entries one at a time, as `models()` yields them (validated, the first of a
@@ -322,19 +323,13 @@ export function sourcesOver(transport: Transport, validator: Validator, options:
      * short is read again from the start, as `models()` does. The census waits for `eachModel`.
      */
     async planModels(): Promise<ModelPlan> {
-      for (let attempt = 1; ; attempt++) {
-        const response = transport.stream ? await transport.stream(modelsRequest) : await asStream(modelsRequest);
+      return readStreamed(modelsRequest, async (response) => {
         const read = createValidator();
         const plan = createModelPlan();
-        try {
-          await eachModelEntry(streamedEntries(response), read, null, (entry, position) => plan.add(entry, position));
-          validator.absorb(read);
-          return plan;
-        } catch (error) {
-          const cutShort = error instanceof TransportError && !(error instanceof SourceError) && error.status === null;
-          if (!cutShort || attempt >= STREAM_ATTEMPTS) throw error;
-        }
-      }
+        await eachModelEntry(streamedEntries(response), read, null, (entry, position) => plan.add(entry, position));
+        validator.absorb(read);
+        return plan;
+      });
     },
     /** Second read, from this run's copy: each planned model, one at a time; the census sees every raw entry here. */
     async eachModel(plan: ModelPlan, visit: (model: OrModel) => void | Promise<void>): Promise<void> {

@@ -97,8 +97,17 @@ export function createRecordingTransport(recording: Recording, name = "fixtures"
       return { key, request, body: typeof value === "string" ? value : JSON.stringify(value) };
     },
     async stream(request) {
-      const { key, body } = await this.get(request);
-      return { key, request, chunks: chunked(new TextEncoder().encode(body)) };
+      return servedInChunks(await this.get(request));
     },
   };
+}
+
+/** A body read whole, served in chunks as a stream would deliver it. */
+export function servedInChunks({ key, request, body }: RawResponse): StreamedResponse {
+  return { key, request, chunks: chunked(new TextEncoder().encode(body)) };
+}
+
+/** The body as a stream: the transport's own where it has one, else read whole and served in chunks. */
+export async function openStream(transport: Transport, request: SourceRequest): Promise<StreamedResponse> {
+  return transport.stream ? transport.stream(request) : servedInChunks(await transport.get(request));
 }
