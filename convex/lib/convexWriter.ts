@@ -47,12 +47,14 @@ import {
   BUCKETS_PER_SEGMENT,
   decodeChunk,
   differingDigests,
-  digestEntries,
+  digestBuckets,
+  MANIFEST_BUCKETS,
   segmentBuckets,
   type ManifestDigests,
   type ManifestEntry,
   type ManifestTable,
 } from "../../src/manifest/catalogueManifest";
+import { SeenEntries } from "../../src/manifest/seenEntries";
 import { modelIsAvailable, variantKey } from "../../src/openrouter/schemas";
 import { CHUNKS_PER_QUERY, REBUILD_STUCK_MS } from "./manifestStore";
 
@@ -165,13 +167,13 @@ export class ConvexWriter implements OutputHandler {
   private errors: Extract<PipelineResult, { kind: "error" }>[] = [];
   private keylessIssuesSeen = 0;
   private readonly requestedBy = new Map<string, ModelFacts["variants"]>();
-  /** What the run saw, first occurrence of each key, as manifest entries. */
-  private readonly seen: Record<ManifestTable, Map<string, ManifestEntry>> = { or_models: new Map(), or_endpoints: new Map() };
+  /** What the run saw, first occurrence of each key, as manifest entries, packed; let go once the writes are out. */
+  private seen: Record<ManifestTable, SeenEntries> = seenEntries();
   private readonly failures = new Set<string>();
   /** Unavailable models read from the manifest's chunks: those whose reason no longer says whether they are listed are put right. */
   private unavailableModelsRead: ManifestEntry[] = [];
-  /** With `recall`: the changes decided from facts, whose entities are read back to be written. */
-  private toRecall: ManifestEntry[] = [];
+  /** With `recall`: the changes decided from facts (their rows in `seen`), whose entities are read back to be written. */
+  private toRecall: Record<ManifestTable, number[]> = { or_models: [], or_endpoints: [] };
   private pending: BatchItem[] = [];
   private pendingBytes = 0;
   private chain: Promise<unknown> = Promise.resolve();
@@ -248,23 +250,26 @@ export class ConvexWriter implements OutputHandler {
    * What deciding needs of each result, rebuilt from what the run saw: errors first (as they came
    * before the models), then models, then endpoints, each with the entry it was rebuilt from.
    */
-  private *keptFacts(): Iterable<[Trackable<ModelFacts, EndpointFacts>, ManifestEntry | null]> {
+  private *keptFacts(): Iterable<[Trackable<ModelFacts, EndpointFacts>, { table: ManifestTable; row: number } | null]> {
     for (const error of this.errors.splice(0)) yield [error, null];
-    for (const entry of this.seen.or_models.values()) {
-      const { key, hash, bytes, available } = entry;
-      yield [{ kind: "model", value: { slug: key, is_alias: false, variants: this.requestedBy.get(key) ?? [] }, fingerprint: { content_hash: hash, bytes: bytes! }, available }, entry];
+    const models = this.seen.or_models;
+    for (let row = 0; row < models.size; row++) {
+      const { key, hash, bytes, available } = models.entryAt(row);
+      const value = { slug: key, is_alias: false, variants: this.requestedBy.get(key) ?? [] };
+      yield [{ kind: "model", value, fingerprint: { content_hash: hash, bytes: bytes! }, available }, { table: "or_models", row }];
     }
     this.requestedBy.clear();
-    for (const entry of this.seen.or_endpoints.values()) {
-      const { key, parts, hash, bytes } = entry;
+    const endpoints = this.seen.or_endpoints;
+    for (let row = 0; row < endpoints.size; row++) {
+      const { key, parts, hash, bytes } = endpoints.entryAt(row);
       const [model_permaslug, variant, endpoint_id, model_slug] = parts as [string, string, string, string];
-      yield [{ kind: "endpoint", value: { model_permaslug, variant, endpoint_id, model_slug }, fingerprint: { content_hash: hash, bytes: bytes! }, key }, entry];
+      yield [{ kind: "endpoint", value: { model_permaslug, variant, endpoint_id, model_slug }, fingerprint: { content_hash: hash, bytes: bytes! }, key }, { table: "or_endpoints", row }];
     }
   }
 
   /** The first occurrence of a key is what the run saw. */
   private noteSeen(table: ManifestTable, key: string, parts: string[], hash: string, available: boolean, bytes?: number): void {
-    if (!this.seen[table].has(key)) this.seen[table].set(key, { key, parts, hash, available, listed: true, ...(bytes !== undefined ? { bytes } : {}) });
+    this.seen[table].add(key, parts, hash, available, bytes);
   }
 
   /** Adds a result to what the run saw; for an endpoint, returns it as its encoding, to keep. */
@@ -296,35 +301,43 @@ export class ConvexWriter implements OutputHandler {
    * what the run fingerprinted, and queues it. The models in two passes over the list; the
    * endpoints one list at a time, in the order the run received them.
    */
-  private async writeRecalled(changes: ManifestEntry[]) {
+  private async writeRecalled(changes: Record<ManifestTable, number[]>, goingUnavailable: ManifestEntry[]) {
     const recall = this.options.recall!;
-    const models = new Map<string, ManifestEntry>();
-    for (const change of changes) if (change.parts.length === 1) models.set(change.key, change);
+    // Models by slug: their row in `seen`, or, going unavailable, the entry the removal plan made.
+    const models = new Map<string, number | ManifestEntry>();
+    for (const row of changes.or_models.splice(0)) models.set(this.seen.or_models.keyAt(row), row);
+    for (const change of goingUnavailable) models.set(change.key, change);
     if (models.size > 0) {
       await recall.models(models, async (model) => {
-        const change = models.get(model.slug);
-        if (!change) return;
+        const found = models.get(model.slug);
+        if (found === undefined) return;
         models.delete(model.slug);
+        const change = typeof found === "number" ? this.seen.or_models.entryAt(found) : found;
         await checkRecalled(`model ${model.slug}`, model, change.hash);
         await this.queue({ kind: "model", row: { value: model, content_hash: change.hash, available: change.available }, bytes: change.bytes! });
       });
     }
     if (models.size > 0) throw new Error(`read back from this run's archive, ${models.size} changed model(s) were not found (${[...models.keys()].slice(0, 5).join(", ")})`);
     // Endpoints, a list at a time: a list's endpoints came one after another, so they are together here.
-    const endpoints = changes.filter((change) => change.parts.length > 1);
-    changes.length = 0;
-    for (let start = 0; start < endpoints.length; ) {
-      const [permaslug, variant] = endpoints[start].parts as [string, string];
-      let end = start + 1;
-      while (end < endpoints.length && endpoints[end].parts[0] === permaslug && endpoints[end].parts[1] === variant) end++;
+    const seen = this.seen.or_endpoints;
+    const rows = changes.or_endpoints.splice(0);
+    for (let start = 0; start < rows.length; ) {
+      const first = seen.entryAt(rows[start]!);
+      const [permaslug, variant] = first.parts as [string, string];
+      const list: ManifestEntry[] = [first];
+      for (let next = start + 1; next < rows.length; next++) {
+        const entry = seen.entryAt(rows[next]!);
+        if (entry.parts[0] !== permaslug || entry.parts[1] !== variant) break;
+        list.push(entry);
+      }
       const received = new Map((await recall.endpoints({ permaslug, variant })).map((endpoint) => [endpointKey(endpoint), endpoint]));
-      for (const change of endpoints.slice(start, end)) {
+      for (const change of list) {
         const endpoint = received.get(change.key);
         if (!endpoint) throw new Error(`read back from this run's archive, the list of ${variantKey({ permaslug, variant })} lacks the changed endpoint ${change.key}`);
         await checkRecalled(`endpoint ${change.key}`, endpoint, change.hash);
         await this.queue(endpointItem({ content_hash: change.hash, bytes: change.bytes! }, endpoint));
       }
-      start = end;
+      start += list.length;
     }
   }
 
@@ -364,11 +377,9 @@ export class ConvexWriter implements OutputHandler {
       await this.learnStoredState();
       for (const [fact, entry] of this.options.recall ? this.keptFacts() : []) {
         const change = await this.tracker.track(fact);
-        // What the run saw is what gets written: its entry says what to read back.
-        if (change && change.decision !== "stable") this.toRecall.push(entry!);
+        // What the run saw is what gets written: its row says what to read back.
+        if (change && change.decision !== "stable") this.toRecall[entry!.table].push(entry!.row);
       }
-      // Decided: of what the run saw, only what putting unavailable reasons right reads is still needed.
-      if (this.options.recall) this.forgetSeen();
       const received = this.received.splice(0);
       const decoder = new TextDecoder();
       for (const result of received) {
@@ -388,8 +399,8 @@ export class ConvexWriter implements OutputHandler {
   }
 
   /** Digests what the run saw (`contentDigest`), returning the per-table digests. */
-  private async takeContentDigest(): Promise<Record<ManifestTable, ManifestDigests>> {
-    const digests = { or_models: await digestEntries(this.seen.or_models.values()), or_endpoints: await digestEntries(this.seen.or_endpoints.values()) };
+  private async takeContentDigest(): Promise<Record<ManifestTable, RunDigests>> {
+    const digests = { or_models: await digestSeen(this.seen.or_models), or_endpoints: await digestSeen(this.seen.or_endpoints) };
     this.contentDigest = await sha256Hex(JSON.stringify([digests.or_models.root, digests.or_endpoints.root, [...this.failures].sort()]));
     return digests;
   }
@@ -408,25 +419,13 @@ export class ConvexWriter implements OutputHandler {
     }
   }
 
-  /** Lets go of what the run saw, but the models `relistings` compares with. */
-  private forgetSeen() {
-    const needed = new Map<string, ManifestEntry>();
-    for (const { key } of this.unavailableModelsRead) {
-      const seen = this.seen.or_models.get(key);
-      if (seen) needed.set(key, seen);
-    }
-    this.seen.or_models.clear();
-    this.seen.or_endpoints.clear();
-    for (const [key, entry] of needed) this.seen.or_models.set(key, entry);
-  }
-
   /**
    * Fills the state for one table from the manifest: where the stored root digest differs from the
    * run's, reads the bucket digests and the chunks of the buckets that differ; every other bucket
    * holds what the run saw there. False when the manifest turned incomplete meanwhile (a rebuild
    * started): then the tables must be read instead.
    */
-  private async loadDiffering(table: ManifestTable, run: ManifestDigests): Promise<boolean> {
+  private async loadDiffering(table: ManifestTable, run: RunDigests): Promise<boolean> {
     const loaded = new Set<number>();
     const root = this.roots[table]!;
     if (run.root !== root.digest) {
@@ -452,7 +451,9 @@ export class ConvexWriter implements OutputHandler {
         for (const bucket of buckets) loaded.add(bucket);
       }
     }
-    for (const [bucket, entries] of run.byBucket) if (!loaded.has(bucket)) for (const entry of entries) this.state.addEntry(table, entry);
+    for (let bucket = 0; bucket < MANIFEST_BUCKETS; bucket++) {
+      if (!loaded.has(bucket)) for (const row of run.rowsByBucket[bucket]!) this.state.addEntry(table, this.seen[table].entryAt(row));
+    }
     return true;
   }
 
@@ -493,7 +494,7 @@ export class ConvexWriter implements OutputHandler {
     const recalling = this.fromManifest && this.options.recall !== undefined;
     if (recalling) {
       const goingUnavailable = removals.modelChanges.map(({ key, content_hash, bytes, available }): ManifestEntry => ({ key, parts: [key], hash: content_hash, bytes, available, listed: true }));
-      await this.writeRecalled([...this.toRecall.splice(0), ...goingUnavailable]);
+      await this.writeRecalled(this.toRecall, goingUnavailable);
     }
     const items: BatchItem[] = [
       ...this.takePending(),
@@ -507,6 +508,7 @@ export class ConvexWriter implements OutputHandler {
       ),
       ...this.relistings(),
     ];
+    this.seen = seenEntries();
     for (const chunk of chunkByBudget(items, { maxItems: MAX_BATCH_ROWS, maxBytes: MAX_BATCH_BYTES }, (item) => item.bytes)) await this.apply(chunk);
     await this.chain;
     this.options.metrics?.emit({ t: "writer_stats", writer: this.name, counts: { ...this.tracker.counts } });
@@ -559,6 +561,19 @@ export async function loadRecentRemovals(ctx: ActionCtx, window: { since: number
     models: await ctx.runQuery(internal.removals.recentRemovals, { table: "or_models", ...window, cap: ROLLING_COUNT_CAP }),
     endpoints: await ctx.runQuery(internal.removals.recentRemovals, { table: "or_endpoints", ...window, cap: ROLLING_COUNT_CAP }),
   };
+}
+
+function seenEntries(): Record<ManifestTable, SeenEntries> {
+  return { or_models: new SeenEntries("or_models"), or_endpoints: new SeenEntries("or_endpoints") };
+}
+
+/** What the run saw of a table, digested: bucket, segment and root digests, and its rows in each bucket. */
+type RunDigests = Omit<ManifestDigests, "byBucket"> & { rowsByBucket: number[][] };
+
+async function digestSeen(seen: SeenEntries): Promise<RunDigests> {
+  const rowsByBucket = seen.rowsByBucket();
+  const digests = await digestBuckets((bucket) => rowsByBucket[bucket]!.map((row) => seen.entryAt(row)));
+  return { ...digests, rowsByBucket };
 }
 
 /** An endpoint result kept until `finish` as its canonical encoding, with the fingerprint taken of it. */

@@ -212,10 +212,21 @@ export async function digestEntries(entries: Iterable<ManifestEntry>): Promise<M
     if (list) list.push(entry);
     else byBucket.set(bucket, [entry]);
   }
+  return { byBucket, ...(await digestBuckets((bucket) => byBucket.get(bucket) ?? [])) };
+}
+
+/**
+ * Every bucket's digest, the segments' and the root, asking for one bucket's entries at a time
+ * (so they need not all exist at once as objects).
+ */
+export async function digestBuckets(entriesOf: (bucket: number) => ManifestEntry[]): Promise<Omit<ManifestDigests, "byBucket">> {
   const buckets = emptyBucketDigests();
-  for (const [bucket, list] of byBucket) buckets.set(await bucketDigest(list), bucket * BUCKET_DIGEST_BYTES);
+  for (let bucket = 0; bucket < MANIFEST_BUCKETS; bucket++) {
+    const entries = entriesOf(bucket);
+    if (entries.length > 0) buckets.set(await bucketDigest(entries), bucket * BUCKET_DIGEST_BYTES);
+  }
   const segments = await segmentDigests(buckets);
-  return { byBucket, buckets, segments, root: await rootDigest(segments) };
+  return { buckets, segments, root: await rootDigest(segments) };
 }
 
 function varint(value: number): Uint8Array {

@@ -2,7 +2,8 @@
  * The catalogue manifest's pure parts: the chunk encoding round-trips (unicode keys, long keys,
  * every flag), a damaged chunk fails naming where, and the digests mean what the writer relies on:
  * the same listed entries in any order give the same digest; a changed hash, a changed
- * availability or a new listed entry changes it; unlisted entries do not count.
+ * availability or a new listed entry changes it; unlisted entries do not count. What a run saw,
+ * packed (`SeenEntries`), gives back the entries it was given.
  */
 import { describe, expect, it } from "vitest";
 import {
@@ -11,6 +12,7 @@ import {
   bucketOf,
   decodeChunk,
   differingDigests,
+  digestBuckets,
   digestEntries,
   encodeChunk,
   MANIFEST_BUCKETS,
@@ -21,6 +23,7 @@ import {
   type ManifestEntry,
 } from "../../src/manifest/catalogueManifest";
 import { sha256Hex } from "../../src/lib/canonicalJson";
+import { SeenEntries } from "../../src/manifest/seenEntries";
 
 async function endpoint(permaslug: string, id: string, flags: { available?: boolean; listed?: boolean; content?: string } = {}): Promise<ManifestEntry> {
   const parts = [permaslug, "standard", id, permaslug.replace(/-\d+$/, "")];
@@ -91,5 +94,42 @@ describe("manifest digests", () => {
     // The segments in the root point at the same buckets: only theirs differ.
     expect(differingDigests(seen.segments, stored.segments)).toEqual([...new Set(expected.map(segmentOf))]);
     expect(seen.segments.byteLength).toBe(MANIFEST_SEGMENTS * BUCKET_DIGEST_BYTES);
+  });
+});
+
+describe("seen entries, packed", () => {
+  it("give back each key's first entry as it was noted, digesting as the same entries held as objects do", async () => {
+    const seen = new SeenEntries("or_endpoints");
+    const entries = [
+      await endpoint("openai/gpt-5-2026", "a"),
+      await endpoint("qwen/通义-千问", "é".repeat(300), { content: "second" }),
+      // A model slug that is not its permaslug's prefix: it lives outside the key.
+      { ...(await endpoint("x/y-3", "z")), parts: ["x/y-3", "standard", "z", "elsewhere/y"] },
+    ];
+    entries.forEach((entry, index) => seen.add(entry.key, entry.parts, entry.hash, entry.available, 100 + index));
+    // A later occurrence of a key changes nothing: the first is what the run saw.
+    seen.add(entries[0]!.key, entries[0]!.parts, await sha256Hex("later"), false, 1);
+    const withBytes = entries.map((entry, index) => ({ ...entry, bytes: 100 + index }));
+    expect(seen.size).toBe(3);
+    expect([...seen.values()]).toEqual(withBytes);
+    expect(seen.get(entries[2]!.key)).toEqual(withBytes[2]);
+    expect(seen.get("nope")).toBeUndefined();
+    expect(seen.rowOf(entries[1]!.key)).toBe(1);
+    expect((await digestBuckets((bucket) => seen.rowsByBucket()[bucket]!.map((row) => seen.entryAt(row)))).root).toBe((await digestEntries(entries)).root);
+  });
+
+  it("grow past their first capacity without losing a hash, keep sizes only when given, and refuse a hash that is not SHA-256 hex", async () => {
+    const seen = new SeenEntries("or_models");
+    const hashes: string[] = [];
+    for (let i = 0; i < 700; i++) {
+      hashes.push(await sha256Hex(`model ${i}`));
+      seen.add(`m/${i}`, [`m/${i}`], hashes[i]!, i % 3 !== 0);
+    }
+    expect(seen.size).toBe(700);
+    expect(seen.entryAt(698)).toEqual({ key: "m/698", parts: ["m/698"], hash: hashes[698], available: true, listed: true });
+    expect(seen.entryAt(0)).toEqual({ key: "m/0", parts: ["m/0"], hash: hashes[0], available: false, listed: true });
+    expect([...seen.values()].map((entry) => entry.hash)).toEqual(hashes);
+    expect(() => seen.add("bad", ["bad"], "A".repeat(64), true)).toThrow(/64 lowercase hex digits, got "A{64}"/);
+    expect(() => seen.add("short", ["short"], "abc", true)).toThrow(/64 lowercase hex digits, got "abc"/);
   });
 });
