@@ -14,6 +14,7 @@
  */
 import * as R from "remeda";
 import type { OrModel, OrModelEntry, OrModelVariant } from "../openrouter/schemas";
+import { compactString } from "../lib/compactString";
 
 /** What the plan keeps of one entry: the fields that choose the base and make the variants. */
 type EntrySummary = Pick<OrModelEntry, "slug" | "name" | "permaslug" | "variant" | "endpoint_id" | "context_length"> & { position: number };
@@ -56,12 +57,18 @@ function variantsOf(group: readonly EntrySummary[]): OrModelVariant[] {
  */
 export function createModelPlan() {
   let groups: Map<string, EntrySummary[]> | null = new Map();
-  /** Per slug, once planned: its base entry's position and its variants. */
-  const planned = new Map<string, { base: number; variants: OrModelVariant[] }>();
+  /**
+   * Per slug, once planned: its base entry's position and its variants as JSON, one string instead
+   * of an object graph (a plan of fifty times today's list is held while the list is read again).
+   */
+  const planned = new Map<string, { base: number; variants: string }>();
 
   function settle() {
     if (groups === null) return;
-    for (const [slug, group] of groups) planned.set(slug, { base: [...group].sort(baseOrder)[0].position, variants: variantsOf(group) });
+    for (const [slug, group] of groups) {
+      planned.set(slug, { base: [...group].sort(baseOrder)[0].position, variants: compactString(JSON.stringify(variantsOf(group))) });
+      groups.delete(slug);
+    }
     groups = null;
   }
 
@@ -82,7 +89,7 @@ export function createModelPlan() {
     /** The endpoint lists to fetch: one per (permaslug, variant) with an active endpoint. */
     requests(): { permaslug: string; variant: string }[] {
       settle();
-      return uniqueRequests([...planned.values()].flatMap(({ variants }) => variants));
+      return uniqueRequests([...planned.values()].flatMap(({ variants }) => JSON.parse(variants) as OrModelVariant[]));
     },
     /** The slug's model when `entry` (at `position`) is its base entry, else null. */
     build(entry: OrModelEntry, position: number): OrModel | null {
@@ -90,7 +97,7 @@ export function createModelPlan() {
       const slug = planned.get(entry.slug);
       if (!slug || slug.base !== position) return null;
       const { variant: _variant, endpoint_id: _endpointId, ...model } = entry;
-      return { ...model, variants: slug.variants };
+      return { ...model, variants: JSON.parse(slug.variants) as OrModelVariant[] };
     },
   };
 }
