@@ -29,7 +29,7 @@
  * Bench only: never shipped in the module.
  */
 import { spawn } from "node:child_process";
-import { mkdtempSync, rmSync, writeFileSync } from "node:fs";
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from "node:fs";
 import { cpus, tmpdir, totalmem } from "node:os";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
@@ -52,6 +52,7 @@ import { createRecordingTransport } from "../src/sources/transport";
 import { startFakeOpenRouter } from "../tests/support/fakeOpenRouter";
 import { countRaw, familyOf, GOLDEN_2026_PATHS, loadChangeManifest, loadGolden, loadRecording } from "../tests/support/recording";
 import type { UpstreamPaths } from "../src/sources/requestKey";
+import { digestEntries, encodeChunk, manifestKey, type ManifestEntry, type ManifestTable } from "../src/manifest/catalogueManifest";
 import { runBaseline } from "./baseline";
 import { createBenchConvex, type BenchConvex } from "./benchRuntime";
 import { CHANGED_SHARE, hours2026 } from "./catalogue2026";
@@ -267,11 +268,11 @@ function cappedHeapFlags(capMb: number): string[] {
   return [`--max-old-space-size=${capMb}`, "--max-semi-space-size=1"];
 }
 
-/** One probe run in a child process, optionally with the heap capped. */
-async function probe(recording: Recording, capMb: number | null): Promise<{ ok: boolean; peakHeapBytes: number; peakTotalBytes: number; error?: string }> {
+/** One probe run in a child process, optionally with the heap capped; `options` are the probe's own (`--manifest=`, `--record-rows=`). */
+async function probe(recording: Recording, capMb: number | null, options: string[] = []): Promise<{ ok: boolean; peakHeapBytes: number; peakTotalBytes: number; error?: string }> {
   const server = await startFakeOpenRouter({ recording });
   try {
-    const args = [...(capMb ? cappedHeapFlags(capMb) : []), PROBE, server.url, familyOf(recording)];
+    const args = [...(capMb ? cappedHeapFlags(capMb) : []), PROBE, server.url, familyOf(recording), ...options];
     const output = await new Promise<{ stdout: string; code: number | null; signal: string | null }>((resolve) => {
       const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "ignore"] });
       let stdout = "";
@@ -321,6 +322,55 @@ async function heapCapSearch(recordingAt: (k: number) => Recording): Promise<Hea
   }
   probes.sort((a, b) => a.k - b.k);
   return { maxK: good, firstFailingK: bad, probes };
+}
+
+/** The k at which the other hours of a cron's life are probed: issue 12's aim. */
+const HOURS_K = 50;
+type CronHours = { unchanged: ProbeResult; everyChanged: ProbeResult };
+
+/**
+ * The same catalogue at one k, in the hours after the first: the rows a first run writes are
+ * recorded (uncapped, not reported), and a stored manifest is made of them twice, as it is
+ * (an unchanged hour: every bucket agrees, and the state is what the run saw) and with every
+ * fingerprint altered (every entity changed: every chunk is read, and every entity read back and
+ * written). Each is one capped probe, deciding from that manifest.
+ */
+async function cronHours(recording: Recording): Promise<CronHours> {
+  const dir = mkdtempSync(join(tmpdir(), "heap-probe-manifest-"));
+  try {
+    const rows = join(dir, "rows.jsonl");
+    writeFileSync(rows, "");
+    const recorded = await probe(recording, null, [`--record-rows=${rows}`]);
+    if (!recorded.ok) throw new Error(`recording the rows of a first run failed: ${recorded.error ?? "not ok"}`);
+    await writeStoredManifest(rows, join(dir, "same"), false);
+    await writeStoredManifest(rows, join(dir, "changed"), true);
+    const unchanged = await probe(recording, HEAP_CAP_MB, [`--manifest=${join(dir, "same")}`]);
+    const everyChanged = await probe(recording, HEAP_CAP_MB, [`--manifest=${join(dir, "changed")}`]);
+    return { unchanged, everyChanged };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** Writes the files `heapProbe --manifest` reads: the manifest of the recorded rows, each hash altered when `alter`. */
+async function writeStoredManifest(rowsFile: string, dir: string, alter: boolean): Promise<void> {
+  mkdirSync(dir, { recursive: true });
+  const tables: Record<ManifestTable, Map<string, ManifestEntry>> = { or_models: new Map(), or_endpoints: new Map() };
+  for (const line of readFileSync(rowsFile, "utf8").split("\n")) {
+    if (!line) continue;
+    const { table, parts, hash, available } = JSON.parse(line) as { table: ManifestTable; parts: string[]; hash: string; available: boolean };
+    const key = manifestKey(table, parts);
+    // Altered: the last hex digit changed, so no fingerprint the run takes equals it.
+    tables[table].set(key, { key, parts, hash: alter ? hash.slice(0, 63) + (hash[63] === "0" ? "1" : "0") : hash, available, listed: true });
+  }
+  const roots: Record<string, { digest: string; segments: string; entries: number }> = {};
+  for (const table of ["or_models", "or_endpoints"] as const) {
+    const digests = await digestEntries(tables[table].values());
+    roots[table] = { digest: digests.root, segments: Buffer.from(digests.segments).toString("hex"), entries: tables[table].size };
+    writeFileSync(join(dir, `${table}.buckets`), digests.buckets);
+    for (const [bucket, entries] of digests.byBucket) writeFileSync(join(dir, `${table}.${bucket}.chunk`), encodeChunk(entries));
+  }
+  writeFileSync(join(dir, "roots.json"), JSON.stringify(roots));
 }
 
 type Run2026 = { unchanged: Scenario; telemetryOnly: Scenario; nextDay: Scenario; limitsOk: boolean; limitErrors: string[] };
@@ -559,6 +609,9 @@ const fetchRows: Awaited<ReturnType<typeof measureFetchPhase>>[] = [];
 for (const maxConcurrency of CONCURRENCIES) fetchRows.push(await measureFetchPhase(golden, maxConcurrency, QUICK ? 1 : 3));
 log("heap cap search (2026-shaped)");
 const cap = await heapCapSearch((k) => scaleRecording(base2026, k));
+log(`heap cap: the hours after the first, k = ${HOURS_K}`);
+const hours = await cronHours(scaleRecording(base2026, HOURS_K));
+for (const [hour, result] of Object.entries(hours)) log(`  ${hour}: ${result.ok ? "completes" : "fails"}, heap + off-heap peak ${round(result.peakTotalBytes / 2 ** 20, 1)} MiB`);
 /** One capped run of the 2026-shaped base: the search's k = 1. */
 const heap2026 = cap.probes.find((entry) => entry.k === 1)!.result;
 console.log = console_log;
@@ -593,6 +646,12 @@ if (values.json) {
         maxK: cap.maxK,
         firstFailingK: cap.firstFailingK,
         probes: cap.probes.map(({ k, result }) => ({ k, ok: result.ok, peakHeapMiB: round(result.peakHeapBytes / 2 ** 20, 1), peakTotalMiB: round(result.peakTotalBytes / 2 ** 20, 1) })),
+        hours: {
+          k: HOURS_K,
+          ...Object.fromEntries(
+            Object.entries(hours).map(([hour, result]) => [hour, { ok: result.ok, peakHeapMiB: round(result.peakHeapBytes / 2 ** 20, 1), peakTotalMiB: round(result.peakTotalBytes / 2 ** 20, 1) }]),
+          ),
+        },
       },
       elapsedS,
     }),
@@ -702,6 +761,18 @@ function renderTable(): string {
     ...cap.probes.map(({ k, result }) => `| ${k} | ${result.ok ? "yes" : `no${result.error ? `: ${result.error}` : ""}`} | ${round(result.peakHeapBytes / 2 ** 20, 1)} | ${round(result.peakTotalBytes / 2 ** 20, 1)} |`),
     "",
     `Largest k that completes: **${cap.maxK}**${cap.firstFailingK ? ` (k = ${cap.firstFailingK} does not)` : ` (the search stopped at ${HEAP_SEARCH_MAX_K})`}. Issue 12 asks for at least 50.`,
+    "",
+    `The search runs each k into empty tables (a first run: every entity inserted). The hours after it, at k = ${HOURS_K}, under the same cap: the rows a first run writes are recorded, and the probe decides from a stored manifest made of them (\`bench/heapProbe.ts --manifest\`), as it is, and with every fingerprint altered.`,
+    "",
+    "| hour, k = " + HOURS_K + " | what the run does | completes | peak heap (MiB) | peak heap + off-heap (MiB) |",
+    "| --- | --- | --- | --- | --- |",
+    ...([
+      ["unchanged", "every bucket agrees: the stored state is what it saw; nothing is read back or written", hours.unchanged],
+      ["every entity changed", "every chunk is read; every entity is read back from the archive and written", hours.everyChanged],
+    ] as const).map(
+      ([hour, what, result]) =>
+        `| ${hour} | ${what} | ${result.ok ? "yes" : `no${result.error ? `: ${result.error}` : ""}`} | ${round(result.peakHeapBytes / 2 ** 20, 1)} | ${round(result.peakTotalBytes / 2 ** 20, 1)} |`,
+    ),
   );
   return out.join("\n");
 }
