@@ -4,7 +4,7 @@
  * server and data, side by side in one process, medians over repeats.
  *
  *   npm run bench                      # the full table; also written to bench/results.md
- *   npm run bench -- --quick --json    # golden, k = 1, one repeat, maxConcurrency 8, the bill at k = 1, heap-cap search
+ *   npm run bench -- --quick --json    # golden, k = 1, one repeat, maxConcurrency 8, the bill at k = 1, heap probes at k = 1 and 50 (no search)
  *   npm run bench -- --quick --steady  # the same, plus the bill after a day of hourly runs (about 4 minutes more)
  *
  * Figures:
@@ -293,14 +293,14 @@ async function probe(recording: Recording, capMb: number | null, options: string
 }
 
 type ProbeResult = Awaited<ReturnType<typeof probe>>;
-type HeapCapSearch = { maxK: number; firstFailingK: number | null; probes: { k: number; result: ProbeResult }[] };
+type HeapCapSearch = { maxK: number; firstFailingK: number | null; probes: { k: number; result: ProbeResult }[]; only?: number[] };
 
 /**
  * The largest k whose run completes under the cap (heap capped, heap plus off-heap at most the
  * cap): double from 1 until a k fails (or `HEAP_SEARCH_MAX_K` completes), then bisect between the
  * last k that completed and the first that failed. About 2·log2(answer) probes.
  */
-async function heapCapSearch(recordingAt: (k: number) => Recording): Promise<HeapCapSearch> {
+async function heapCapSearch(recordingAt: (k: number) => Recording, only?: number[]): Promise<HeapCapSearch> {
   const probes: HeapCapSearch["probes"] = [];
   const completes = async (k: number) => {
     const result = await probe(recordingAt(k), HEAP_CAP_MB);
@@ -311,6 +311,14 @@ async function heapCapSearch(recordingAt: (k: number) => Recording): Promise<Hea
   };
   let good = 0;
   let bad: number | null = null;
+  // `--quick`: these k only, no search.
+  if (only) {
+    for (const k of only) {
+      if (await completes(k)) good = Math.max(good, k);
+      else bad = Math.min(bad ?? k, k);
+    }
+    return { maxK: good, firstFailingK: bad, probes, only };
+  }
   for (let k = 1; k <= HEAP_SEARCH_MAX_K && bad === null; k *= 2) {
     if (await completes(k)) good = k;
     else bad = k;
@@ -371,6 +379,26 @@ async function writeStoredManifest(rowsFile: string, dir: string, alter: boolean
     for (const [bucket, entries] of digests.byBucket) writeFileSync(join(dir, `${table}.${bucket}.chunk`), encodeChunk(entries));
   }
   writeFileSync(join(dir, "roots.json"), JSON.stringify(roots));
+}
+
+/** The README-style table of the hours after the first. */
+function hoursTable(hours: CronHours): string[] {
+  return [
+    "",
+    `The search runs each k into empty tables (a first run: every entity inserted). The hours after it, at k = ${HOURS_K}, under the same cap: the rows a first run writes are recorded, and the probe decides from a stored manifest made of them (\`bench/heapProbe.ts --manifest\`), as it is, and with every fingerprint altered.`,
+    "",
+    `| hour, k = ${HOURS_K} | what the run does | completes | peak heap (MiB) | peak heap + off-heap (MiB) |`,
+    "| --- | --- | --- | --- | --- |",
+    ...(
+      [
+        ["unchanged", "every bucket agrees: the stored state is what it saw; nothing is read back or written", hours.unchanged],
+        ["every entity changed", "every chunk is read; every entity is read back from the archive and written", hours.everyChanged],
+      ] as const
+    ).map(
+      ([hour, what, result]) =>
+        `| ${hour} | ${what} | ${result.ok ? "yes" : `no${result.error ? `: ${result.error}` : ""}`} | ${round(result.peakHeapBytes / 2 ** 20, 1)} | ${round(result.peakTotalBytes / 2 ** 20, 1)} |`,
+    ),
+  ];
 }
 
 type Run2026 = { unchanged: Scenario; telemetryOnly: Scenario; nextDay: Scenario; limitsOk: boolean; limitErrors: string[] };
@@ -608,10 +636,14 @@ log("fetch phase");
 const fetchRows: Awaited<ReturnType<typeof measureFetchPhase>>[] = [];
 for (const maxConcurrency of CONCURRENCIES) fetchRows.push(await measureFetchPhase(golden, maxConcurrency, QUICK ? 1 : 3));
 log("heap cap search (2026-shaped)");
-const cap = await heapCapSearch((k) => scaleRecording(base2026, k));
-log(`heap cap: the hours after the first, k = ${HOURS_K}`);
-const hours = await cronHours(scaleRecording(base2026, HOURS_K));
-for (const [hour, result] of Object.entries(hours)) log(`  ${hour}: ${result.ok ? "completes" : "fails"}, heap + off-heap peak ${round(result.peakTotalBytes / 2 ** 20, 1)} MiB`);
+const cap = await heapCapSearch((k) => scaleRecording(base2026, k), QUICK ? [1, HOURS_K] : undefined);
+/** The hours after the first (not with `--quick`). */
+let hours: CronHours | null = null;
+if (!QUICK) {
+  log(`heap cap: the hours after the first, k = ${HOURS_K}`);
+  hours = await cronHours(scaleRecording(base2026, HOURS_K));
+  for (const [hour, result] of Object.entries(hours)) log(`  ${hour}: ${result.ok ? "completes" : "fails"}, heap + off-heap peak ${round(result.peakTotalBytes / 2 ** 20, 1)} MiB`);
+}
 /** One capped run of the 2026-shaped base: the search's k = 1. */
 const heap2026 = cap.probes.find((entry) => entry.k === 1)!.result;
 console.log = console_log;
@@ -646,12 +678,17 @@ if (values.json) {
         maxK: cap.maxK,
         firstFailingK: cap.firstFailingK,
         probes: cap.probes.map(({ k, result }) => ({ k, ok: result.ok, peakHeapMiB: round(result.peakHeapBytes / 2 ** 20, 1), peakTotalMiB: round(result.peakTotalBytes / 2 ** 20, 1) })),
-        hours: {
-          k: HOURS_K,
-          ...Object.fromEntries(
-            Object.entries(hours).map(([hour, result]) => [hour, { ok: result.ok, peakHeapMiB: round(result.peakHeapBytes / 2 ** 20, 1), peakTotalMiB: round(result.peakTotalBytes / 2 ** 20, 1) }]),
-          ),
-        },
+        ...(cap.only ? { only: cap.only } : {}),
+        ...(hours
+          ? {
+              hours: {
+                k: HOURS_K,
+                ...Object.fromEntries(
+                  Object.entries(hours).map(([hour, result]) => [hour, { ok: result.ok, peakHeapMiB: round(result.peakHeapBytes / 2 ** 20, 1), peakTotalMiB: round(result.peakTotalBytes / 2 ** 20, 1) }]),
+                ),
+              },
+            }
+          : {}),
       },
       elapsedS,
     }),
@@ -760,19 +797,10 @@ function renderTable(): string {
     "| --- | --- | --- | --- |",
     ...cap.probes.map(({ k, result }) => `| ${k} | ${result.ok ? "yes" : `no${result.error ? `: ${result.error}` : ""}`} | ${round(result.peakHeapBytes / 2 ** 20, 1)} | ${round(result.peakTotalBytes / 2 ** 20, 1)} |`),
     "",
-    `Largest k that completes: **${cap.maxK}**${cap.firstFailingK ? ` (k = ${cap.firstFailingK} does not)` : ` (the search stopped at ${HEAP_SEARCH_MAX_K})`}. Issue 12 asks for at least 50.`,
-    "",
-    `The search runs each k into empty tables (a first run: every entity inserted). The hours after it, at k = ${HOURS_K}, under the same cap: the rows a first run writes are recorded, and the probe decides from a stored manifest made of them (\`bench/heapProbe.ts --manifest\`), as it is, and with every fingerprint altered.`,
-    "",
-    "| hour, k = " + HOURS_K + " | what the run does | completes | peak heap (MiB) | peak heap + off-heap (MiB) |",
-    "| --- | --- | --- | --- | --- |",
-    ...([
-      ["unchanged", "every bucket agrees: the stored state is what it saw; nothing is read back or written", hours.unchanged],
-      ["every entity changed", "every chunk is read; every entity is read back from the archive and written", hours.everyChanged],
-    ] as const).map(
-      ([hour, what, result]) =>
-        `| ${hour} | ${what} | ${result.ok ? "yes" : `no${result.error ? `: ${result.error}` : ""}`} | ${round(result.peakHeapBytes / 2 ** 20, 1)} | ${round(result.peakTotalBytes / 2 ** 20, 1)} |`,
-    ),
+    cap.only
+      ? `\`--quick\`: only k = ${cap.only.join(" and ")} were probed, no search.`
+      : `Largest k that completes: **${cap.maxK}**${cap.firstFailingK ? ` (k = ${cap.firstFailingK} does not)` : ` (the search stopped at ${HEAP_SEARCH_MAX_K})`}. Issue 12 asks for at least 50.`,
+    ...(hours ? hoursTable(hours) : []),
   );
   return out.join("\n");
 }
