@@ -9,6 +9,7 @@
  * paths), so a hostile record cannot make it grow without limit. Must not touch: I/O, Convex.
  */
 import { sha256Hex } from "../lib/canonicalJson";
+import { compareText } from "../lib/compareText";
 import { toWellFormed } from "../openrouter/convexSafe";
 import { CENSUS_CONTAINERS, fieldTreatment, isMapped, type FieldScope, type FieldTreatment } from "./fieldTreatment";
 
@@ -115,7 +116,7 @@ export function createFieldCensus() {
     },
     /** Every path seen, sorted by scope then path. */
     sightings(): FieldSighting[] {
-      return [...sightings.values()].sort((a, b) => compare(fieldKey(a.scope, a.path), fieldKey(b.scope, b.path)));
+      return [...sightings.values()].sort((a, b) => compareText(fieldKey(a.scope, a.path), fieldKey(b.scope, b.path)));
     },
     /** Records walked per scope. */
     records(): Record<FieldScope, number> {
@@ -130,14 +131,10 @@ export function createFieldCensus() {
 
 export type FieldCensus = ReturnType<typeof createFieldCensus>;
 
-function compare(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
-
 /**
  * SHA-256 over the sorted set of field keys: equal digests, equal sets. The ledger digests
  * `fieldKey` plus each path's treatment, so a release that maps a field rewrites its row once.
  */
 export async function fieldSetDigest(keys: Iterable<string>): Promise<string> {
-  return sha256Hex([...keys].sort(compare).join("\n"));
+  return sha256Hex([...keys].sort(compareText).join("\n"));
 }

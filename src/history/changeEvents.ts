@@ -23,6 +23,7 @@
  * - Relisting (`relistUnavailableModel`) only rewrites an unavailable model's reason: no event.
  */
 import { endpointKey, type OrEndpoint, type OrModel } from "../openrouter/schemas";
+import { compareText } from "../lib/compareText";
 import { diffEntity, type ChangeTag, type EntityKind, type FieldChange, type RateChange } from "./entityDiff";
 
 export type ChangeEventKind = "added" | "removed" | "returned" | "moved" | "updated";
@@ -46,10 +47,7 @@ export type ChangeEvent = {
   max_abs_percent: number | null;
 };
 
-/**
- * The reason `upsertEntityRow` stores on a model written unavailable (`UNAVAILABLE_REASONS.noEndpoint`
- * in convex/lib/entityRows.ts; the tests tie the two).
- */
+/** The reason stored on a model written unavailable: `UNAVAILABLE_REASONS.noEndpoint` (convex/lib/entityRows.ts) is this text. */
 export const LISTED_WITHOUT_ENDPOINT = "listed with no endpoint now";
 
 /** What identifies an entity: the fields its key, model and provider are read from. */
@@ -74,9 +72,6 @@ export type UnavailableMark = { reason: string } | { movedTo: string };
 /** A field path that one run changed on more than the given share of a table: one summary row. */
 export type BroadRewrite = { entity: EntityKind; path: string; count: number };
 
-/** Keys a stored row has besides its content that `diffEntity` does not already ignore. */
-const ROW_ONLY_KEYS = ["unavailable_reason", "returned_at"] as const;
-
 /**
  * The event of writing `next` over `stored` (null when there is no stored row).
  *
@@ -89,7 +84,7 @@ export function eventOfWrite<Kind extends EntityKind>(entity: Kind, stored: Stor
   const wasAvailable = stored.unavailable_at === null;
   const sameContent = stored.content_hash === next.content_hash;
   if (sameContent && wasAvailable === available) return null;
-  const diff = sameContent ? EMPTY_DIFF : diffEntity(entity, contentOf(stored), next.value);
+  const diff = sameContent ? EMPTY_DIFF : diffEntity(entity, stored, next.value);
   if (wasAvailable === available) return diff.fields.length === 0 ? null : eventOf(entity, next.value, "updated", null, diff);
   return available ? eventOf(entity, next.value, "returned", null, diff) : eventOf(entity, next.value, "removed", LISTED_WITHOUT_ENDPOINT, diff);
 }
@@ -160,15 +155,4 @@ function identityOf(entity: EntityKind, identity: IdentityOf<EntityKind>): Pick<
   }
   const endpoint = identity as IdentityOf<"endpoint">;
   return { key: endpointKey(endpoint), model_slug: endpoint.model_slug, provider_slug: endpoint.provider_slug ?? null };
-}
-
-/** The stored row without the bookkeeping `diffEntity` does not know of. */
-function contentOf(stored: object): object {
-  const content: Record<string, unknown> = { ...stored };
-  for (const key of ROW_ONLY_KEYS) delete content[key];
-  return content;
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

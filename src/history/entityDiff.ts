@@ -28,6 +28,7 @@
  * (a `unitLabel`, a `sku_label`) it is `metadata`, as `pricing_version_id` always is.
  */
 import { canonicalJson } from "../lib/canonicalJson";
+import { compareText } from "../lib/compareText";
 import type { ConvexJson } from "../openrouter/convexSafe";
 import { parseRates, rateNumber } from "../openrouter/rateCard";
 
@@ -105,7 +106,18 @@ const SET_FIELDS = new Set([
 const STRING_SET_TREES = new Set(["features", "reasoning_config"]);
 
 /** Keys of a stored row that are bookkeeping, not entity content. */
-const BOOKKEEPING_KEYS = new Set(["_id", "_creationTime", "content_hash", "first_seen_at", "changed_at", "unavailable_at", "as_of", "listed"]);
+const BOOKKEEPING_KEYS = new Set([
+  "_id",
+  "_creationTime",
+  "content_hash",
+  "first_seen_at",
+  "changed_at",
+  "unavailable_at",
+  "unavailable_reason",
+  "returned_at",
+  "as_of",
+  "listed",
+]);
 
 type Json = ConvexJson | undefined;
 type JsonObject = { [key: string]: ConvexJson };
@@ -281,8 +293,4 @@ function isObject(value: Json): value is JsonObject {
 
 function unionOfKeys(a: Json, b: Json): string[] {
   return [...new Set([...(isObject(a) ? Object.keys(a) : []), ...(isObject(b) ? Object.keys(b) : [])])].sort(compareText);
-}
-
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
 }

@@ -1,5 +1,5 @@
 /**
- * Byte helpers shared by what Convex runs: joining chunks into one array, and lowercase hex.
+ * Byte helpers shared by what Convex runs: joining chunks into one array, and lowercase hex both ways.
  * Web-standard only.
  */
 
@@ -24,4 +24,12 @@ export function hexOf(bytes: Uint8Array): string {
   const digits = new Array<string>(bytes.length);
   for (let i = 0; i < bytes.length; i++) digits[i] = HEX_DIGITS[bytes[i]];
   return digits.join("");
+}
+
+/** The 32 bytes of a SHA-256 written as 64 lowercase hex digits; throws, naming `what`, on anything else. */
+export function bytesOfSha256Hex(hex: string, what: string): Uint8Array {
+  if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`${what} must be 64 lowercase hex digits, got ${JSON.stringify(hex.slice(0, 80))}`);
+  const out = new Uint8Array(32);
+  for (let i = 0; i < 32; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
+  return out;
 }

@@ -17,7 +17,7 @@
  * buckets agree, the root agrees, and the run knows it is unchanged from one document; when not,
  * the segment digests say which segments, and those which buckets, to read.
  */
-import { concatBytes, hexOf } from "../lib/bytes";
+import { bytesOfSha256Hex, concatBytes, hexOf } from "../lib/bytes";
 
 /** Buckets per table: chunks of a few entries at today's catalogue, tens at fifty times it. */
 export const MANIFEST_BUCKETS = 1024;
@@ -90,7 +90,7 @@ export function encodeChunk(entries: readonly ManifestEntry[]): Uint8Array {
       const bytes = encoder.encode(part);
       pieces.push(varint(bytes.byteLength), bytes);
     }
-    pieces.push(hexBytes(entry.hash), Uint8Array.of((entry.available ? 1 : 0) | (entry.listed ? 2 : 0)));
+    pieces.push(bytesOfSha256Hex(entry.hash, "manifest entry hash"), Uint8Array.of((entry.available ? 1 : 0) | (entry.listed ? 2 : 0)));
   }
   return concatBytes(pieces);
 }
@@ -238,11 +238,3 @@ function varint(value: number): Uint8Array {
   bytes.push(value);
   return Uint8Array.from(bytes);
 }
-
-function hexBytes(hex: string): Uint8Array {
-  if (!/^[0-9a-f]{64}$/.test(hex)) throw new Error(`manifest entry hash must be 64 lowercase hex digits, got ${JSON.stringify(hex.slice(0, 80))}`);
-  const out = new Uint8Array(32);
-  for (let i = 0; i < 32; i++) out[i] = parseInt(hex.slice(i * 2, i * 2 + 2), 16);
-  return out;
-}
-

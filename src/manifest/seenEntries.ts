@@ -9,7 +9,7 @@
  * fingerprint's 32 bytes, the size and the flags go in typed arrays. An entry object is made only
  * when asked for (`entryAt`), and let go by whoever asked. Pure: no ctx.
  */
-import { hexOf } from "../lib/bytes";
+import { bytesOfSha256Hex, hexOf } from "../lib/bytes";
 import { compactString } from "../lib/compactString";
 import { bucketOf, MANIFEST_BUCKETS, type ManifestEntry, type ManifestTable } from "./catalogueManifest";
 
@@ -57,7 +57,7 @@ export class SeenEntries {
     this.rows.set(kept, row);
     this.keys.push(kept);
     if (this.table === "or_endpoints") this.modelSlugs.push(parts[3]!);
-    writeHex(hash, this.hashes, row * HASH_BYTES);
+    this.hashes.set(bytesOfSha256Hex(hash, "seen entry hash"), row * HASH_BYTES);
     this.sizes[row] = bytes ?? 0;
     this.flags[row] = (available ? AVAILABLE : 0) | (bytes !== undefined ? HAS_BYTES : 0);
   }
@@ -105,21 +105,4 @@ export class SeenEntries {
     flags.set(this.flags);
     this.flags = flags;
   }
-}
-
-/** Writes a 64-digit lowercase hex SHA-256 as its 32 bytes at `offset`; throws on anything else. */
-function writeHex(hex: string, into: Uint8Array, offset: number): void {
-  if (hex.length !== HASH_BYTES * 2) throw new Error(`seen entry hash must be 64 lowercase hex digits, got ${JSON.stringify(hex.slice(0, 80))}`);
-  for (let i = 0; i < HASH_BYTES; i++) {
-    const high = hexDigit(hex.charCodeAt(i * 2));
-    const low = hexDigit(hex.charCodeAt(i * 2 + 1));
-    if (high < 0 || low < 0) throw new Error(`seen entry hash must be 64 lowercase hex digits, got ${JSON.stringify(hex)}`);
-    into[offset + i] = (high << 4) | low;
-  }
-}
-
-function hexDigit(code: number): number {
-  if (code >= 48 && code <= 57) return code - 48;
-  if (code >= 97 && code <= 102) return code - 87;
-  return -1;
 }

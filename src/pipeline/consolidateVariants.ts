@@ -15,6 +15,7 @@
 import * as R from "remeda";
 import type { OrModel, OrModelEntry, OrModelVariant } from "../openrouter/schemas";
 import { compactString } from "../lib/compactString";
+import { compareText } from "../lib/compareText";
 
 /** What the plan keeps of one entry: the fields that choose the base and make the variants. */
 type EntrySummary = Pick<OrModelEntry, "slug" | "name" | "permaslug" | "variant" | "endpoint_id" | "context_length"> & { position: number };
@@ -24,9 +25,6 @@ function baseOrder(a: Pick<OrModelEntry, "name" | "permaslug">, b: Pick<OrModelE
   return a.name.length - b.name.length || compareText(a.name, b.name) || compareText(a.permaslug, b.permaslug);
 }
 
-function compareText(a: string, b: string): number {
-  return a < b ? -1 : a > b ? 1 : 0;
-}
 
 function variantsOf(group: readonly EntrySummary[]): OrModelVariant[] {
   return R.uniqueBy(
