@@ -1,31 +1,17 @@
 /**
  * `or_endpoints`: one row per upstream endpoint record, keyed (model_permaslug, variant,
- * endpoint_id). Internal writes for the ConvexWriter, an internal paged state loader, and public
- * read-only queries.
+ * endpoint_id), written only by `entities.applyBatch`. An internal paged state loader for the
+ * writer's pre-load, and public read-only queries.
  */
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
-import { internalMutation, internalQuery, query } from "./_generated/server";
-import { findEndpoint, rowAsOf, upsertEntityRow } from "./lib/entityRows";
+import { internalQuery, query } from "./_generated/server";
+import { rowAsOf } from "./lib/entityRows";
 import { pageOptions } from "./lib/queryLimits";
-import { ManifestEdits } from "./lib/manifestStore";
-import { vEndpointWrite } from "./lib/validators";
 import schema from "./schema";
 import { doc } from "convex-helpers/validators";
 
 const vEndpointDoc = doc(schema, "or_endpoints");
-
-/** One row. Prefer `entities.applyBatch` from actions. */
-export const upsert = internalMutation({
-  args: { row: vEndpointWrite, snapshot_at: v.number() },
-  returns: v.union(v.literal("inserted"), v.literal("updated"), v.literal("unchanged"), v.literal("stale")),
-  handler: async (ctx, { row, snapshot_at }) => {
-    const edits = new ManifestEdits();
-    const outcome = await upsertEntityRow(ctx, edits, "or_endpoints", await findEndpoint(ctx, row.value), row, snapshot_at);
-    await edits.commit(ctx);
-    return outcome;
-  },
-});
 
 /** One page of what the writer needs to decide: key, model slug, fingerprint, availability, and the newest time the row speaks for. */
 export const loadStatePage = internalQuery({
@@ -52,7 +38,10 @@ export const forModel = query({
   args: { model_slug: v.string() },
   returns: v.array(vEndpointDoc),
   handler: async (ctx, { model_slug }) =>
-    ctx.db.query("or_endpoints").withIndex("by_model_slug", (q) => q.eq("model_slug", model_slug)).take(500),
+    ctx.db
+      .query("or_endpoints")
+      .withIndex("by_model_slug", (q) => q.eq("model_slug", model_slug))
+      .take(500),
 });
 
 /** Public: all endpoints, a page at a time; at most `MAX_PAGE_SIZE` endpoints a page (see `lib/queryLimits.ts`). */

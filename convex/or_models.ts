@@ -1,30 +1,17 @@
 /**
- * `or_models`: one row per model slug. Internal writes for the ConvexWriter, an internal paged
- * state loader for its pre-load, and public read-only catalogue queries.
+ * `or_models`: one row per model slug, written only by `entities.applyBatch`. An internal paged state
+ * loader for the writer's pre-load, and public read-only catalogue queries.
  */
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
-import { internalMutation, internalQuery, query } from "./_generated/server";
-import { findModel, rowAsOf, upsertEntityRow } from "./lib/entityRows";
+import { internalQuery, query } from "./_generated/server";
+import { rowAsOf } from "./lib/entityRows";
 import { pageOptions } from "./lib/queryLimits";
-import { ManifestEdits, storedModelAvailable } from "./lib/manifestStore";
-import { vModelWrite } from "./lib/validators";
+import { storedModelAvailable } from "./lib/manifestStore";
 import schema from "./schema";
 import { doc } from "convex-helpers/validators";
 
 const vModelDoc = doc(schema, "or_models");
-
-/** One row. Prefer `entities.applyBatch` from actions: one mutation per row is what this module avoids. */
-export const upsert = internalMutation({
-  args: { row: vModelWrite, snapshot_at: v.number() },
-  returns: v.union(v.literal("inserted"), v.literal("updated"), v.literal("unchanged"), v.literal("stale")),
-  handler: async (ctx, { row, snapshot_at }) => {
-    const edits = new ManifestEdits();
-    const outcome = await upsertEntityRow(ctx, edits, "or_models", await findModel(ctx, row.value.slug), row, snapshot_at);
-    await edits.commit(ctx);
-    return outcome;
-  },
-});
 
 /**
  * One page of what the writer needs to decide: key, fingerprint, availability, and the newest
@@ -51,7 +38,11 @@ export const loadStatePage = internalQuery({
 export const get = query({
   args: { slug: v.string() },
   returns: v.union(vModelDoc, v.null()),
-  handler: async (ctx, { slug }) => ctx.db.query("or_models").withIndex("by_slug", (q) => q.eq("slug", slug)).unique(),
+  handler: async (ctx, { slug }) =>
+    ctx.db
+      .query("or_models")
+      .withIndex("by_slug", (q) => q.eq("slug", slug))
+      .unique(),
 });
 
 /** Public: the catalogue, a page at a time, in slug order; at most `MAX_PAGE_SIZE` models a page (see `lib/queryLimits.ts`). */

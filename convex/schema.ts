@@ -10,18 +10,108 @@
 import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import { endpointTableFields, modelTableFields, vEntityBookkeeping, vFieldsReport, vKindReport, vRunMetrics, vWithheld } from "./lib/validators";
+import { changeRowFields, vFeedFilter } from "./history/validators";
 
 const vManifestTable = v.union(v.literal("or_models"), v.literal("or_endpoints"));
 
 export default defineSchema({
-  /** One row per model slug. Written by `entities.applyBatch` (the ConvexWriter) and `or_models.upsert`. Read by the writer's pre-load (`loadStatePage`) and the public `or_models.get`/`list`. */
-  or_models: defineTable({ ...modelTableFields, ...vEntityBookkeeping.fields }).index("by_slug", ["slug"]).index("by_unavailable_reason_and_unavailable_at", ["unavailable_reason", "unavailable_at"]),
+  /** One row per model slug. Written by `entities.applyBatch` (the ConvexWriter). Read by the writer's pre-load (`loadStatePage`) and the public `or_models.get`/`list`. */
+  or_models: defineTable({ ...modelTableFields, ...vEntityBookkeeping.fields })
+    .index("by_slug", ["slug"])
+    .index("by_unavailable_reason_and_unavailable_at", ["unavailable_reason", "unavailable_at"]),
 
-  /** One row per upstream endpoint record, keyed (model_permaslug, variant, endpoint_id). Written by `entities.applyBatch` and `or_endpoints.upsert`. Read by the writer's pre-load and the public `or_endpoints.forModel`/`list`. */
+  /** One row per upstream endpoint record, keyed (model_permaslug, variant, endpoint_id). Written by `entities.applyBatch`. Read by the writer's pre-load and the public `or_endpoints.forModel`/`list`. */
   or_endpoints: defineTable({ ...endpointTableFields, ...vEntityBookkeeping.fields })
     .index("by_model_permaslug_and_variant_and_endpoint_id", ["model_permaslug", "variant", "endpoint_id"])
     .index("by_model_slug", ["model_slug"])
     .index("by_unavailable_reason_and_unavailable_at", ["unavailable_reason", "unavailable_at"]),
+
+  /**
+   * The change history, append-only: one row per entity change (added, removed, returned, moved,
+   * updated, with the field diff, tags, rates and the exact revert), and one `rewrite` row per
+   * (run, field path) changed across more than a share of a table. Entity rows are written by
+   * `entities.applyBatch` in the same transaction as the state they describe (`ChangeLog`,
+   * convex/history/changeLog.ts), rewrites by `changes.recordRewrites` at the run's end, and both
+   * by the backfill (`history/backfill`) for time before history. Read by the `changes:*` queries,
+   * the HTTP feeds and webhook deliveries.
+   */
+  or_changes: defineTable(changeRowFields)
+    .index("by_snapshot_at", ["snapshot_at"])
+    .index("by_entity_and_snapshot_at", ["entity", "snapshot_at"])
+    .index("by_model_slug_and_snapshot_at", ["model_slug", "snapshot_at"])
+    .index("by_provider_slug_and_snapshot_at", ["provider_slug", "snapshot_at"])
+    .index("by_entity_and_key_and_snapshot_at", ["entity", "key", "snapshot_at"])
+    .index("by_run_id_and_event", ["run_id", "event"]),
+
+  /**
+   * What the history covers, one row (name "history"): from when as-of queries are exact. Written
+   * by the first `entities.applyBatch` that records history (`live_from`) and by the backfill
+   * (`covered_from` moves earlier). Read by the as-of queries and `changes.coverage`.
+   */
+  history_state: defineTable({
+    name: v.string(),
+    /** The earliest snapshot from which every change has a row: as-of is exact from here on. */
+    covered_from: v.number(),
+    /** The first snapshot whose changes the runs themselves recorded. */
+    live_from: v.number(),
+    /** The earliest archived snapshot a backfill rebuilt history from, when one ran. */
+    backfilled_from: v.optional(v.number()),
+  }).index("by_name", ["name"]),
+
+  /** Stretches of time the backfill could not rebuild (their archives were compacted away): one row each. Written by the backfill; read by `changes.coverage`. */
+  history_gaps: defineTable({
+    from: v.number(),
+    to: v.number(),
+    reason: v.string(),
+    backfill_id: v.id("history_backfills"),
+  }).index("by_from", ["from"]),
+
+  /** One row per backfill walk: where it is and what it wrote. Written by `history/backfill` as it goes; read by `history/backfill:status`. */
+  history_backfills: defineTable({
+    started_at: v.number(),
+    status: v.union(v.literal("running"), v.literal("done"), v.literal("failed")),
+    /** Archived runs replayed so far, and events written. */
+    runs: v.number(),
+    events: v.number(),
+    gaps: v.number(),
+    /** The snapshot of the last archived run replayed: the walk continues after it. */
+    cursor: v.union(v.number(), v.null()),
+    ended_at: v.optional(v.number()),
+    error: v.optional(v.string()),
+  }).index("by_started_at", ["started_at"]),
+
+  /**
+   * Webhook subscriptions: where to post the events that match a filter, signed with the secret.
+   * Written by the internal `webhooks:subscribe`/`unsubscribe`; read by the delivery action.
+   */
+  webhook_subscriptions: defineTable({
+    url: v.string(),
+    /** HMAC-SHA256 key of the signature header. Never returned by a public function. */
+    secret: v.string(),
+    filter: vFeedFilter,
+    active: v.boolean(),
+    created_at: v.number(),
+  }).index("by_active", ["active"]),
+
+  /**
+   * One row per (subscription, run with matching events): its status, attempts and last error.
+   * Written by the delivery action (`webhooks:deliver`) as it tries; read by `webhooks:deliveries`.
+   */
+  webhook_deliveries: defineTable({
+    subscription_id: v.id("webhook_subscriptions"),
+    run_id: v.id("snapshot_runs"),
+    snapshot_at: v.number(),
+    events: v.number(),
+    status: v.union(v.literal("pending"), v.literal("delivered"), v.literal("failed")),
+    attempts: v.number(),
+    last_status: v.union(v.number(), v.null()),
+    last_error: v.union(v.string(), v.null()),
+    next_attempt_at: v.union(v.number(), v.null()),
+    delivered_at: v.union(v.number(), v.null()),
+    created_at: v.number(),
+  })
+    .index("by_subscription_id_and_created_at", ["subscription_id", "created_at"])
+    .index("by_run_id", ["run_id"]),
 
   /**
    * The catalogue manifest (see `src/manifest/catalogueManifest.ts`): every entity row's key,
@@ -116,6 +206,8 @@ export default defineSchema({
         endpoints: vKindReport,
         issues: v.number(),
         mutations: v.number(),
+        /** Change rows the run wrote (absent on runs recorded before history). */
+        events: v.optional(v.number()),
         /** Responses the run archived: what a replay of it must find. */
         archived: v.optional(v.number()),
         /** Why the run wrote no entity rows although it could have (a backfill older than the stored state). */

@@ -23,6 +23,7 @@ export const runDemo = internalAction({
     maxRollingShare: v.optional(v.number()),
     maxFailedListShare: v.optional(v.number()),
     maxInvalidShare: v.optional(v.number()),
+    broadRewriteShare: v.optional(v.number()),
     // With replay_from: replay into entity tables that hold nothing newer, although newer runs exist.
     rebuild: v.optional(v.boolean()),
     // "v1" (default) or "legacy-2025"; checked by `checkRunArgs`.

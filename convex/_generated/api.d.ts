@@ -14,8 +14,12 @@ import type {
   FunctionReference,
 } from "convex/server";
 import type * as archive from "../archive.js";
+import type * as changes from "../changes.js";
 import type * as crons from "../crons.js";
 import type * as entities from "../entities.js";
+import type * as history_changeLog from "../history/changeLog.js";
+import type * as history_historyReads from "../history/historyReads.js";
+import type * as history_validators from "../history/validators.js";
 import type * as lib_archiveStore from "../lib/archiveStore.js";
 import type * as lib_archiveTransport from "../lib/archiveTransport.js";
 import type * as lib_archiver from "../lib/archiver.js";
@@ -49,8 +53,12 @@ import type * as validation_issues from "../validation_issues.js";
  */
 declare const fullApi: ApiFromModules<{
   archive: typeof archive;
+  changes: typeof changes;
   crons: typeof crons;
   entities: typeof entities;
+  "history/changeLog": typeof history_changeLog;
+  "history/historyReads": typeof history_historyReads;
+  "history/validators": typeof history_validators;
   "lib/archiveStore": typeof lib_archiveStore;
   "lib/archiveTransport": typeof lib_archiveTransport;
   "lib/archiver": typeof lib_archiver;

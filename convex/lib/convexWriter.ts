@@ -55,6 +55,7 @@ import {
   type ManifestTable,
 } from "../../src/manifest/catalogueManifest";
 import { SeenEntries } from "../../src/manifest/seenEntries";
+import { broadTallies, mergeTallies, type PathTally } from "../../src/history/changeEvents";
 import { modelIsAvailable, variantKey } from "../../src/openrouter/schemas";
 import { CHUNKS_PER_QUERY, REBUILD_STUCK_MS } from "./manifestStore";
 
@@ -98,7 +99,6 @@ export class ConvexState implements EntityState {
 /** A manifest root as `manifest.roots` returns it. */
 type ManifestRoot = { digest: string; segments: ArrayBuffer; entries: number; newest_as_of: number | null; complete: boolean; rebuilding_since: number | null };
 
-
 export type ConvexWriterOptions = {
   snapshot_at: number;
   metrics?: MetricsSink;
@@ -109,8 +109,10 @@ export type ConvexWriterOptions = {
   /** Rolling guard: at most this share of a table marked unavailable within `rollingWindowMs` before the snapshot. */
   maxRollingShare?: number;
   rollingWindowMs?: number;
-  /** The run, to list withheld removals under. Without it they are only counted. */
+  /** The run, to list withheld removals and record change rows under. Without it they are only counted, and change rows name no run. */
   run_id?: Id<"snapshot_runs">;
+  /** A field path changed on more than this share of a table's rows in one run is a broad rewrite (one summary row); default `DEFAULT_BROAD_REWRITE_SHARE`. */
+  broadRewriteShare?: number;
   /** Asked before removals are marked: a reason to withhold them all (a newer run wrote meanwhile), or null. */
   holdRemovals?: () => Promise<string | null>;
   /** A rebuild: refuse, before writing, when the tables hold anything newer than the snapshot. */
@@ -131,6 +133,9 @@ export type ConvexWriterOptions = {
 
 export type WithheldSummary = { reason: string; models: number; endpoints: number; sample: string[] };
 
+/** A field path one run changes on more than this share of a table's rows is one story in the feeds (a broad rewrite). */
+export const DEFAULT_BROAD_REWRITE_SHARE = 0.25;
+
 /** Keys listed in a run record's withheld summary; the full list is in `withheld_removals`. */
 const WITHHELD_SAMPLE = 20;
 
@@ -140,6 +145,11 @@ export class ConvexWriter implements OutputHandler {
   mutations = 0;
   /** Why removals were withheld by the share guard, or null. */
   withheld: string | null = null;
+  /** Change rows the run's mutations wrote (one per real change). */
+  events = 0;
+  /** The paths the run's `updated` change rows changed, and those over the broad-rewrite share (set at the end). */
+  private pathTallies: PathTally[] = [];
+  rewrites: PathTally[] = [];
   /** What was withheld, for the run record; null when nothing was. */
   withheldSummary: WithheldSummary | null = null;
   /** Rows marked unavailable within the rolling window before this run, per table (loaded by `finish` when the run has removals). */
@@ -239,7 +249,11 @@ export class ConvexWriter implements OutputHandler {
     if (result.kind === "model") {
       const { slug, variants } = result.value;
       this.noteSeen("or_models", slug, [slug], content_hash, modelIsAvailable(result.value), bytes);
-      if (this.keylessIssuesSeen > 0 && !this.requestedBy.has(slug)) this.requestedBy.set(slug, variants.map(({ permaslug, variant }) => ({ permaslug, variant })));
+      if (this.keylessIssuesSeen > 0 && !this.requestedBy.has(slug))
+        this.requestedBy.set(
+          slug,
+          variants.map(({ permaslug, variant }) => ({ permaslug, variant })),
+        );
       return;
     }
     const { model_permaslug, variant, endpoint_id, model_slug } = result.value;
@@ -256,14 +270,20 @@ export class ConvexWriter implements OutputHandler {
     for (let row = 0; row < models.size; row++) {
       const { key, hash, bytes, available } = models.entryAt(row);
       const value = { slug: key, is_alias: false, variants: this.requestedBy.get(key) ?? [] };
-      yield [{ kind: "model", value, fingerprint: { content_hash: hash, bytes: bytes! }, available }, { table: "or_models", row }];
+      yield [
+        { kind: "model", value, fingerprint: { content_hash: hash, bytes: bytes! }, available },
+        { table: "or_models", row },
+      ];
     }
     this.requestedBy.clear();
     const endpoints = this.seen.or_endpoints;
     for (let row = 0; row < endpoints.size; row++) {
       const { key, parts, hash, bytes } = endpoints.entryAt(row);
       const [model_permaslug, variant, endpoint_id, model_slug] = parts as [string, string, string, string];
-      yield [{ kind: "endpoint", value: { model_permaslug, variant, endpoint_id, model_slug }, fingerprint: { content_hash: hash, bytes: bytes! }, key }, { table: "or_endpoints", row }];
+      yield [
+        { kind: "endpoint", value: { model_permaslug, variant, endpoint_id, model_slug }, fingerprint: { content_hash: hash, bytes: bytes! }, key },
+        { table: "or_endpoints", row },
+      ];
     }
   }
 
@@ -317,11 +337,12 @@ export class ConvexWriter implements OutputHandler {
         await this.queue({ kind: "model", row: { value: model, content_hash: change.hash, available: change.available }, bytes: change.bytes! });
       });
     }
-    if (models.size > 0) throw new Error(`read back from this run's archive, ${models.size} changed model(s) were not found (${[...models.keys()].slice(0, 5).join(", ")})`);
+    if (models.size > 0)
+      throw new Error(`read back from this run's archive, ${models.size} changed model(s) were not found (${[...models.keys()].slice(0, 5).join(", ")})`);
     // Endpoints, a list at a time: a list's endpoints came one after another, so they are together here.
     const seen = this.seen.or_endpoints;
     const rows = changes.or_endpoints.splice(0);
-    for (let start = 0; start < rows.length; ) {
+    for (let start = 0; start < rows.length;) {
       const first = seen.entryAt(rows[start]!);
       const [permaslug, variant] = first.parts as [string, string];
       const list: ManifestEntry[] = [first];
@@ -367,7 +388,12 @@ export class ConvexWriter implements OutputHandler {
       snapshot_at: this.options.snapshot_at,
       unavailable_at: this.options.now?.() ?? this.options.snapshot_at,
     };
-    const next = this.chain.then(() => this.ctx.runMutation(internal.entities.applyBatch, batch));
+    const next = this.chain.then(async () => {
+      const result = await this.ctx.runMutation(internal.entities.applyBatch, { ...batch, ...(this.options.run_id ? { run_id: this.options.run_id } : {}) });
+      this.events += result.events;
+      this.pathTallies = mergeTallies(this.pathTallies, result.paths);
+      return result;
+    });
     this.chain = next.catch(() => undefined);
     return next;
   }
@@ -493,24 +519,37 @@ export class ConvexWriter implements OutputHandler {
     // Decided from facts: the entities to write are read back now (models going unavailable with them).
     const recalling = this.fromManifest && this.options.recall !== undefined;
     if (recalling) {
-      const goingUnavailable = removals.modelChanges.map(({ key, content_hash, bytes, available }): ManifestEntry => ({ key, parts: [key], hash: content_hash, bytes, available, listed: true }));
+      const goingUnavailable = removals.modelChanges.map(({ key, content_hash, bytes, available }): ManifestEntry => ({
+        key,
+        parts: [key],
+        hash: content_hash,
+        bytes,
+        available,
+        listed: true,
+      }));
       await this.writeRecalled(this.toRecall, goingUnavailable);
     }
     const items: BatchItem[] = [
       ...this.takePending(),
       ...(recalling ? [] : removals.modelChanges.map(modelItem)),
       ...removals.models.map((slug): BatchItem => ({ kind: "unavailableModel", slug, bytes: KEY_BYTES })),
-      ...removals.endpoints.map(
-        ({ model_permaslug, variant, endpoint_id }): BatchItem => ({ kind: "unavailableEndpoint", key: { model_permaslug, variant, endpoint_id }, bytes: KEY_BYTES }),
-      ),
-      ...removals.moves.map(
-        ({ endpoint: { model_permaslug, variant, endpoint_id }, to }): BatchItem => ({ kind: "movedEndpoint", key: { model_permaslug, variant, endpoint_id }, to, bytes: KEY_BYTES }),
-      ),
+      ...removals.endpoints.map(({ model_permaslug, variant, endpoint_id }): BatchItem => ({
+        kind: "unavailableEndpoint",
+        key: { model_permaslug, variant, endpoint_id },
+        bytes: KEY_BYTES,
+      })),
+      ...removals.moves.map(({ endpoint: { model_permaslug, variant, endpoint_id }, to }): BatchItem => ({
+        kind: "movedEndpoint",
+        key: { model_permaslug, variant, endpoint_id },
+        to,
+        bytes: KEY_BYTES,
+      })),
       ...this.relistings(),
     ];
     this.seen = seenEntries();
     for (const chunk of chunkByBudget(items, { maxItems: MAX_BATCH_ROWS, maxBytes: MAX_BATCH_BYTES }, (item) => item.bytes)) await this.apply(chunk);
     await this.chain;
+    await this.recordRewrites();
     this.options.metrics?.emit({ t: "writer_stats", writer: this.name, counts: { ...this.tracker.counts } });
   }
 
@@ -524,16 +563,36 @@ export class ConvexWriter implements OutputHandler {
     for (const entry of this.unavailableModelsRead.splice(0)) {
       const seen = this.seen.or_models.get(entry.key);
       if (entry.listed && this.tracker.canTellUnlisted(entry.key)) items.push({ kind: "relistedModel", slug: entry.key, listed: false, bytes: KEY_BYTES });
-      else if (!entry.listed && seen && !seen.available && seen.hash === entry.hash) items.push({ kind: "relistedModel", slug: entry.key, listed: true, bytes: KEY_BYTES });
+      else if (!entry.listed && seen && !seen.available && seen.hash === entry.hash)
+        items.push({ kind: "relistedModel", slug: entry.key, listed: true, bytes: KEY_BYTES });
     }
     return items;
+  }
+
+  /**
+   * One summary row per field path the run's `updated` rows changed on more than
+   * `broadRewriteShare` of a table (its rows before the run, from the manifest root): one mutation,
+   * only in a run that has one.
+   */
+  private async recordRewrites() {
+    const sizes = { model: this.roots.or_models?.entries ?? 0, endpoint: this.roots.or_endpoints?.entries ?? 0 };
+    this.rewrites = broadTallies(this.pathTallies, sizes, this.options.broadRewriteShare ?? DEFAULT_BROAD_REWRITE_SHARE);
+    const run_id = this.options.run_id;
+    if (this.rewrites.length === 0 || !run_id) return;
+    await this.ctx.runMutation(internal.changes.recordRewrites, { run_id, snapshot_at: this.options.snapshot_at, rewrites: this.rewrites });
   }
 
   /** Lists what the guard withheld (one `removals.recordWithheld` per 100 rows) and summarises it. */
   private async recordWithheld(reason: string, keys: { models: string[]; endpoints: EndpointRef[] }) {
     const rows = [
       ...keys.models.map((slug) => ({ kind: "model" as const, slug })),
-      ...keys.endpoints.map(({ model_slug, model_permaslug, variant, endpoint_id }) => ({ kind: "endpoint" as const, slug: model_slug, model_permaslug, variant, endpoint_id })),
+      ...keys.endpoints.map(({ model_slug, model_permaslug, variant, endpoint_id }) => ({
+        kind: "endpoint" as const,
+        slug: model_slug,
+        model_permaslug,
+        variant,
+        endpoint_id,
+      })),
     ];
     this.withheldSummary = {
       reason,
@@ -624,10 +683,9 @@ const KEY_BYTES = 512;
 export async function loadConvexState(ctx: ActionCtx, state: ConvexState): Promise<ConvexState> {
   let cursor: string | null = null;
   do {
-    const page: LoadedPage<{ slug: string; content_hash: string; unavailable_at: number | null; as_of: number }> = await ctx.runQuery(
-      internal.or_models.loadStatePage,
-      { paginationOpts: { numItems: STATE_PAGE_SIZE, cursor } },
-    );
+    const page: LoadedPage<{ slug: string; content_hash: string; unavailable_at: number | null; as_of: number }> = await ctx.runQuery(internal.or_models.loadStatePage, {
+      paginationOpts: { numItems: STATE_PAGE_SIZE, cursor },
+    });
     for (const row of page.page) {
       state.models.set(row.slug, { content_hash: row.content_hash, unavailable_at: row.unavailable_at });
       state.noteAsOf(row.as_of);

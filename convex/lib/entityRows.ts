@@ -19,7 +19,7 @@
  * `stale`. Batches are bounded so one transaction stays far inside Convex's limits.
  */
 import type { Doc, Id } from "../_generated/dataModel";
-import type { MutationCtx } from "../_generated/server";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
 import type { ManifestEdits } from "./manifestStore";
 import { LISTED_WITHOUT_ENDPOINT } from "../../src/history/changeEvents";
 
@@ -132,7 +132,13 @@ export async function markRowUnavailable<Table extends EntityTable>(
  * is marked gone. Its `unavailable_at` stays: it was not removed now. False when there was nothing to do,
  * or the row holds anything newer than the run.
  */
-export async function relistUnavailableModel(ctx: MutationCtx, edits: ManifestEdits, existing: Doc<"or_models"> | null, listed: boolean, snapshot_at: number): Promise<boolean> {
+export async function relistUnavailableModel(
+  ctx: MutationCtx,
+  edits: ManifestEdits,
+  existing: Doc<"or_models"> | null,
+  listed: boolean,
+  snapshot_at: number,
+): Promise<boolean> {
   if (existing === null || existing.unavailable_at === null) return false;
   // A run older than the row's newest timestamp does not speak for the row any more.
   if (snapshot_at < rowAsOf(existing as unknown as Bookkeeping)) return false;
@@ -152,11 +158,16 @@ export function tally(outcomes: UpsertOutcome[]) {
   };
 }
 
-export function findModel(ctx: MutationCtx, slug: string) {
-  return ctx.db.query("or_models").withIndex("by_slug", (q) => q.eq("slug", slug)).unique();
+/** The row of a model by slug, or null; reads through `by_slug`. */
+export function findModel(ctx: QueryCtx, slug: string) {
+  return ctx.db
+    .query("or_models")
+    .withIndex("by_slug", (q) => q.eq("slug", slug))
+    .unique();
 }
 
-export function findEndpoint(ctx: MutationCtx, key: { model_permaslug: string; variant: string; endpoint_id: string }) {
+/** The row of an endpoint by its key, or null; reads through its key index. */
+export function findEndpoint(ctx: QueryCtx, key: { model_permaslug: string; variant: string; endpoint_id: string }) {
   return ctx.db
     .query("or_endpoints")
     .withIndex("by_model_permaslug_and_variant_and_endpoint_id", (q) =>
@@ -164,4 +175,3 @@ export function findEndpoint(ctx: MutationCtx, key: { model_permaslug: string; v
     )
     .unique();
 }
-

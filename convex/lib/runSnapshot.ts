@@ -66,6 +66,8 @@ export type RunSnapshotArgs = {
   archivePartBytes?: number;
   /** Upstream path family: `v1` (default, or the OPENROUTER_PATHS environment variable) or `legacy-2025`. */
   paths?: UpstreamPaths;
+  /** A field path changed on more than this share of a table in one run is one story in the feeds (default `DEFAULT_BROAD_REWRITE_SHARE`, 0.25). */
+  broadRewriteShare?: number;
 };
 
 /**
@@ -136,7 +138,7 @@ export function checkRunArgs(args: RunSnapshotArgs): void {
   if (snapshot_at !== undefined && (!Number.isSafeInteger(snapshot_at) || snapshot_at < 0)) {
     throw new Error(`snapshot_at must be epoch milliseconds (a non-negative integer), got ${snapshot_at}`);
   }
-  for (const name of ["maxUnavailableShare", "maxRollingShare", "maxFailedListShare", "maxInvalidShare"] as const) {
+  for (const name of ["maxUnavailableShare", "maxRollingShare", "maxFailedListShare", "maxInvalidShare", "broadRewriteShare"] as const) {
     const share = args[name];
     if (share !== undefined && !(share >= 0 && share <= 1)) throw new Error(`${name} must be a number from 0 to 1, got ${share}`);
   }
@@ -204,7 +206,10 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
   metrics.emit({ t: "pipeline_started", name: RUN_PIPELINE, ts: started_at });
 
   // Only runs that write archive what they fetched: a dry run stores nothing.
-  const archiver = source === "remote" && output !== "dry-run" && args.archive !== false ? createConvexArchiver(ctx, { run_id, snapshot_at }, { partCapBytes: args.archivePartBytes }) : null;
+  const archiver =
+    source === "remote" && output !== "dry-run" && args.archive !== false
+      ? createConvexArchiver(ctx, { run_id, snapshot_at }, { partCapBytes: args.archivePartBytes })
+      : null;
   let convexWriter: ConvexWriter | null = null;
   let dryRunWriter: DryRunWriter | null = null;
   let counts: StandardCounts | null = null;
@@ -248,6 +253,7 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
           maxRollingShare,
           rollingWindowMs: ROLLING_WINDOW_MS,
           run_id,
+          broadRewriteShare: args.broadRewriteShare,
           holdRemovals,
           rebuild: args.rebuild,
           readTables: replayed !== null,
@@ -307,7 +313,10 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
         counts: counts!,
         withheld: writer?.withheld ?? null,
         keylessModelIssues: writer?.keylessModelIssues ?? 0,
-        limits: { maxFailedListShare: args.maxFailedListShare ?? DEFAULT_HEALTH_LIMITS.maxFailedListShare, maxInvalidShare: args.maxInvalidShare ?? DEFAULT_HEALTH_LIMITS.maxInvalidShare },
+        limits: {
+          maxFailedListShare: args.maxFailedListShare ?? DEFAULT_HEALTH_LIMITS.maxFailedListShare,
+          maxInvalidShare: args.maxInvalidShare ?? DEFAULT_HEALTH_LIMITS.maxInvalidShare,
+        },
       });
   const health = error ? `failed: ${error}` : healthLine(reasons);
   const ended_at = Date.now();
@@ -324,6 +333,7 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
     empty_lists: counts?.empty_variants ?? 0,
     issues: counts?.errors ?? 0,
     mutations: convexWriter?.mutations ?? 0,
+    events: convexWriter?.events ?? 0,
     archived: archiver?.archived ?? 0,
     duration_ms: ended_at - started_at,
     ...(fields ? { fields } : {}),
@@ -344,6 +354,7 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
       endpoints: report.endpoints,
       issues: report.issues,
       mutations: report.mutations,
+      events: report.events,
       archived: report.archived,
       ...(fields ? { fields } : {}),
       ...(entitiesSkipped ? { entities_skipped: entitiesSkipped } : {}),
@@ -370,7 +381,7 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
       (entitiesSkipped ? ` (${entitiesSkipped})` : "") +
       (report.empty_lists > 0 ? ` (${report.empty_lists} lists empty or 404: no endpoints now)` : "") +
       "; " +
-      `issues ${report.issues}, mutations ${report.mutations}, archived ${report.archived}` +
+      `issues ${report.issues}, mutations ${report.mutations}, change events ${report.events}, archived ${report.archived}` +
       describeFields(fields),
   );
   return report;
@@ -415,6 +426,7 @@ function skippedReport(run: {
     endpoints: none,
     issues: 0,
     mutations: 0,
+    events: 0,
     archived: 0,
     duration_ms: Date.now() - run.started_at,
   };

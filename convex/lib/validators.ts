@@ -282,6 +282,8 @@ export const vSnapshotReport = v.object({
   empty_lists: v.number(),
   issues: v.number(),
   mutations: v.number(),
+  /** Change rows written (`or_changes`): one per real change of an entity. */
+  events: v.number(),
   archived: v.number(),
   duration_ms: v.number(),
   /** Fields seen upstream against the drift ledger; absent when the run got no models list. */

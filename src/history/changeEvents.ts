@@ -13,7 +13,7 @@
  *   with no endpoint is inserted unavailable with `unavailable_reason` "listed with no endpoint
  *   now"; it is still `added` (it appeared in the catalogue), with that reason.
  * - Same content hash and same availability: null (the helper writes nothing either).
- * - Unavailable → available: `returned`, with the content diff if any. Available → unavailable
+ * - Unavailable → available: `returned`, with the reason it had been unavailable for and the content diff if any. Available → unavailable
  *   by a write (a model that lost its last endpoint): `removed` with the reason stored for it, plus
  *   any content diff. Both carry `availability`.
  * - Same availability, content changed: `updated` with the diff; null if the diff is empty (only
@@ -24,7 +24,7 @@
  */
 import { endpointKey, type OrEndpoint, type OrModel } from "../openrouter/schemas";
 import { compareText } from "../lib/compareText";
-import { diffEntity, type ChangeTag, type EntityKind, type FieldChange, type RateChange } from "./entityDiff";
+import { diffEntityTagged, type ChangeTag, type EntityKind, type RateChange, type TaggedFieldChange } from "./entityDiff";
 
 export type ChangeEventKind = "added" | "removed" | "returned" | "moved" | "updated";
 
@@ -37,9 +37,13 @@ export type ChangeEvent = {
   /** An endpoint's `provider_slug`; null for models (and endpoints without one). */
   provider_slug: string | null;
   event: ChangeEventKind;
-  /** `removed`, or `added` unavailable: the unavailable reason as stored; `moved`: the key it moved to; else null. */
+  /**
+   * `removed`, or `added` unavailable: the unavailable reason as stored; `moved`: the key it moved
+   * to; `returned`: the reason it had been unavailable for (null for rows marked before reasons were kept); else null.
+   */
   reason: string | null;
-  fields: FieldChange[];
+  /** Each change with the tag of its own path. */
+  fields: TaggedFieldChange[];
   /** The diff's tags, plus `availability` for every event but `updated`; sorted. */
   tags: ChangeTag[];
   rates: RateChange[];
@@ -72,6 +76,9 @@ export type UnavailableMark = { reason: string } | { movedTo: string };
 /** A field path that one run changed on more than the given share of a table: one summary row. */
 export type BroadRewrite = { entity: EntityKind; path: string; count: number };
 
+/** How many `updated` events changed one (entity, path), with the path's tag and the largest |percent| of its rates. */
+export type PathTally = BroadRewrite & { tag: ChangeTag; max_abs_percent: number | null };
+
 /**
  * The event of writing `next` over `stored` (null when there is no stored row).
  *
@@ -84,9 +91,11 @@ export function eventOfWrite<Kind extends EntityKind>(entity: Kind, stored: Stor
   const wasAvailable = stored.unavailable_at === null;
   const sameContent = stored.content_hash === next.content_hash;
   if (sameContent && wasAvailable === available) return null;
-  const diff = sameContent ? EMPTY_DIFF : diffEntity(entity, stored, next.value);
+  const diff = sameContent ? EMPTY_DIFF : diffEntityTagged(entity, stored, next.value);
   if (wasAvailable === available) return diff.fields.length === 0 ? null : eventOf(entity, next.value, "updated", null, diff);
-  return available ? eventOf(entity, next.value, "returned", null, diff) : eventOf(entity, next.value, "removed", LISTED_WITHOUT_ENDPOINT, diff);
+  return available
+    ? eventOf(entity, next.value, "returned", stored.unavailable_reason ?? null, diff)
+    : eventOf(entity, next.value, "removed", LISTED_WITHOUT_ENDPOINT, diff);
 }
 
 /**
@@ -109,30 +118,78 @@ export function eventOfMark<Kind extends EntityKind>(entity: Kind, stored: Store
  * @example broadRewrites(events, { model: 10, endpoint: 100 }, 0.5) // → [{ entity: "endpoint", path: "pricing_version_id", count: 60 }]
  */
 export function broadRewrites(events: readonly ChangeEvent[], tableSizes: { model: number; endpoint: number }, share: number): BroadRewrite[] {
-  if (!(share >= 0 && share <= 1)) throw new RangeError(`broadRewrites: share ${share} is not between 0 and 1`);
-  const counts = new Map<string, BroadRewrite>();
-  for (const event of events) {
-    if (event.event !== "updated") continue;
-    for (const path of new Set(event.fields.map((field) => field.path))) {
-      const id = JSON.stringify([event.entity, path]);
-      const rewrite = counts.get(id) ?? { entity: event.entity, path, count: 0 };
-      rewrite.count++;
-      counts.set(id, rewrite);
-    }
-  }
-  return [...counts.values()]
-    .filter((rewrite) => rewrite.count > share * tableSizes[rewrite.entity])
-    .sort((a, b) => compareText(a.entity, b.entity) || compareText(a.path, b.path));
+  return broadTallies(tallyPaths(events), tableSizes, share).map(({ entity, path, count }) => ({ entity, path, count }));
 }
 
-const EMPTY_DIFF = { fields: [], tags: [], rates: [] } as const satisfies { fields: FieldChange[]; tags: ChangeTag[]; rates: RateChange[] };
+/**
+ * The (entity, path) tallies of `updated` events, one per pair, sorted by entity then path;
+ * `into` (tallies of earlier batches) is added to.
+ *
+ * @example tallyPaths([updatedPromptOf("a"), updatedPromptOf("b")]) // → [{ entity: "endpoint", path: "pricing.prompt", count: 2, tag: "price", max_abs_percent: 10 }]
+ */
+export function tallyPaths(events: readonly ChangeEvent[], into: readonly PathTally[] = []): PathTally[] {
+  const tallies = new Map<string, PathTally>(into.map((tally) => [JSON.stringify([tally.entity, tally.path]), { ...tally }]));
+  for (const event of events) {
+    if (event.event !== "updated") continue;
+    const seen = new Set<string>();
+    for (const field of event.fields) {
+      if (seen.has(field.path)) continue;
+      seen.add(field.path);
+      const id = JSON.stringify([event.entity, field.path]);
+      const tally = tallies.get(id) ?? { entity: event.entity, path: field.path, count: 0, tag: field.tag, max_abs_percent: null };
+      tally.count++;
+      for (const rate of event.rates) {
+        if (rate.percent !== null && isWithinPath(rate.path, field.path)) tally.max_abs_percent = Math.max(tally.max_abs_percent ?? 0, Math.abs(rate.percent));
+      }
+      tallies.set(id, tally);
+    }
+  }
+  return sortTallies([...tallies.values()]);
+}
+
+/**
+ * Two lists of tallies as one (counts added, the larger percent kept), sorted by entity then path.
+ *
+ * @example mergeTallies([{ entity: "endpoint", path: "p", count: 2, tag: "price", max_abs_percent: 5 }], [{ entity: "endpoint", path: "p", count: 1, tag: "price", max_abs_percent: 9 }])
+ * // → [{ entity: "endpoint", path: "p", count: 3, tag: "price", max_abs_percent: 9 }]
+ */
+export function mergeTallies(a: readonly PathTally[], b: readonly PathTally[]): PathTally[] {
+  const merged = new Map<string, PathTally>();
+  for (const tally of [...a, ...b]) {
+    const id = JSON.stringify([tally.entity, tally.path]);
+    const known = merged.get(id);
+    if (!known) merged.set(id, { ...tally });
+    else {
+      known.count += tally.count;
+      if (tally.max_abs_percent !== null) known.max_abs_percent = Math.max(known.max_abs_percent ?? 0, tally.max_abs_percent);
+    }
+  }
+  return sortTallies([...merged.values()]);
+}
+
+/** The tallies over `share` × their table's size. */
+export function broadTallies(tallies: readonly PathTally[], tableSizes: { model: number; endpoint: number }, share: number): PathTally[] {
+  if (!(share >= 0 && share <= 1)) throw new RangeError(`broadRewrites: share ${share} is not between 0 and 1`);
+  return sortTallies(tallies.filter((tally) => tally.count > share * tableSizes[tally.entity]));
+}
+
+function sortTallies(tallies: PathTally[]): PathTally[] {
+  return tallies.sort((a, b) => compareText(a.entity, b.entity) || compareText(a.path, b.path));
+}
+
+/** Whether a rate's path is the field's path or lies inside it. */
+function isWithinPath(path: string, ancestor: string): boolean {
+  return path === ancestor || (path.startsWith(ancestor) && (path[ancestor.length] === "." || path[ancestor.length] === "["));
+}
+
+const EMPTY_DIFF = { fields: [], tags: [], rates: [] } as const satisfies { fields: TaggedFieldChange[]; tags: ChangeTag[]; rates: RateChange[] };
 
 function eventOf<Kind extends EntityKind>(
   entity: Kind,
   identity: IdentityOf<Kind>,
   event: ChangeEventKind,
   reason: string | null,
-  diff: { fields: readonly FieldChange[]; tags: readonly ChangeTag[]; rates: readonly RateChange[] },
+  diff: { fields: readonly TaggedFieldChange[]; tags: readonly ChangeTag[]; rates: readonly RateChange[] },
 ): ChangeEvent {
   const tags = event === "updated" ? [...diff.tags] : [...new Set<ChangeTag>([...diff.tags, "availability"])].sort(compareText);
   const percents = diff.rates.flatMap((rate) => (rate.percent === null ? [] : [Math.abs(rate.percent)]));

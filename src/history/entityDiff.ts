@@ -42,6 +42,9 @@ export type RateChange = { path: string; before: number | null; after: number | 
 
 export type EntityDiff = { fields: FieldChange[]; tags: ChangeTag[]; rates: RateChange[] };
 
+/** A change with the tag of its own path (`diffEntityTagged`). */
+export type TaggedFieldChange = FieldChange & { tag: ChangeTag };
+
 export type EntityKind = "model" | "endpoint";
 
 /**
@@ -106,7 +109,7 @@ const SET_FIELDS = new Set([
 const STRING_SET_TREES = new Set(["features", "reasoning_config"]);
 
 /** Keys of a stored row that are bookkeeping, not entity content. */
-const BOOKKEEPING_KEYS = new Set([
+export const BOOKKEEPING_KEYS = new Set([
   "_id",
   "_creationTime",
   "content_hash",
@@ -134,6 +137,16 @@ type Place = { path: string; pattern: string[]; top: string };
  * //     tags: ["metadata", "price"], rates: [{ path: "pricing.prompt", before: 1e-6, after: 1.5e-6, percent: 50 }] }
  */
 export function diffEntity(kind: EntityKind, before: object, after: object): EntityDiff {
+  const { fields, tags, rates } = diffEntityTagged(kind, before, after);
+  return { fields: fields.map(({ tag: _tag, ...change }) => change as FieldChange), tags, rates };
+}
+
+/**
+ * `diffEntity` with each change's own tag, for the change table: a broad rewrite is tagged by its path.
+ *
+ * @example diffEntityTagged("model", { context_length: 8 }, { context_length: 16 }).fields // → [{ path: "context_length", before: 8, after: 16, tag: "context" }]
+ */
+export function diffEntityTagged(kind: EntityKind, before: object, after: object): { fields: TaggedFieldChange[]; tags: ChangeTag[]; rates: RateChange[] } {
   const was = before as JsonObject;
   const now = after as JsonObject;
   const changes: { change: FieldChange; place: Place }[] = [];
@@ -154,7 +167,19 @@ export function diffEntity(kind: EntityKind, before: object, after: object): Ent
   rates.sort((x, y) => compareText(x.path, y.path));
   const fields = changes.map(({ change, place }) => ({ change, tag: tagOf(place, rates) }));
   fields.sort((x, y) => compareText(x.change.path, y.change.path));
-  return { fields: fields.map(({ change }) => change), tags: [...new Set(fields.map(({ tag }) => tag))].sort(compareText), rates };
+  return { fields: fields.map(({ change, tag }) => ({ ...change, tag })), tags: [...new Set(fields.map(({ tag }) => tag))].sort(compareText), rates };
+}
+
+/**
+ * Every rate of an entity's rate cards by path (`pricing.prompt`, `pricing_json["text-input"]`), as a number.
+ *
+ * @example ratesOfEntity({ pricing: { prompt: "0.000001" } }) // → Map { "pricing.prompt" => 1e-6 }
+ */
+export function ratesOfEntity(value: object): Map<string, number> {
+  const content = value as JsonObject;
+  const rates = new Map<string, number>();
+  for (const key of Object.keys(content).sort(compareText)) if (RATE_CARD_FIELDS.has(key)) ratesOf(parseRates(content[key] ?? null), keySegment(key, true), rates);
+  return rates;
 }
 
 /** Walks two values at one place and emits each difference. */

@@ -105,7 +105,7 @@ describe("eventOfWrite", () => {
   it("records a pricing_version_id change alone as a metadata update with no price change", () => {
     const event = eventOfWrite("endpoint", stored(endpointValue(), "h1"), { value: endpointValue({ pricing_version_id: "pv-2" }), content_hash: "h2" });
     expect(event).toMatchObject({ event: "updated", tags: ["metadata"], rates: [], max_abs_percent: null });
-    expect(event?.fields).toEqual([{ path: "pricing_version_id", before: "pv-1", after: "pv-2" }]);
+    expect(event?.fields).toEqual([{ path: "pricing_version_id", before: "pv-1", after: "pv-2", tag: "metadata" }]);
   });
 
   it("records nothing for an unchanged write (same hash, same availability)", () => {
@@ -120,7 +120,7 @@ describe("eventOfWrite", () => {
 
   it("records a row that comes back with the same content as returned, with availability only", () => {
     const row = { ...stored(endpointValue(), "h1", { at: 5, reason: "gone upstream" }), returned_at: 3 };
-    const expected = { event: "returned", reason: null, fields: [], tags: ["availability"], rates: [], max_abs_percent: null };
+    const expected = { event: "returned", reason: "gone upstream", fields: [], tags: ["availability"], rates: [], max_abs_percent: null };
     expect(eventOfWrite("endpoint", row, { value: endpointValue(), content_hash: "h1" })).toMatchObject(expected);
     // A new hash over the same content: the stored reason and returned_at are bookkeeping, not a change.
     expect(eventOfWrite("endpoint", row, { value: endpointValue(), content_hash: "h2" })).toMatchObject(expected);
@@ -129,8 +129,8 @@ describe("eventOfWrite", () => {
   it("records a row that comes back changed as returned, with the diff", () => {
     const row = stored(modelValue(), "h1", { at: 5, reason: "gone upstream" });
     const event = eventOfWrite("model", row, { value: modelValue({ context_length: 16384 }), content_hash: "h2", available: true });
-    expect(event).toMatchObject({ event: "returned", reason: null, tags: ["availability", "context"] });
-    expect(event?.fields).toEqual([{ path: "context_length", before: 8192, after: 16384 }]);
+    expect(event).toMatchObject({ event: "returned", reason: "gone upstream", tags: ["availability", "context"] });
+    expect(event?.fields).toEqual([{ path: "context_length", before: 8192, after: 16384, tag: "context" }]);
   });
 
   it("records a model that lost its last endpoint as removed, listed with no endpoint now", () => {
@@ -138,14 +138,14 @@ describe("eventOfWrite", () => {
     expect(event).toMatchObject({ event: "removed", key: "acme/widget", reason: UNAVAILABLE_REASONS.noEndpoint, fields: [], tags: ["availability"] });
     const changed = eventOfWrite("model", stored(modelValue(), "h1"), { value: modelValue({ description: "Gone soon." }), content_hash: "h2", available: false });
     expect(changed).toMatchObject({ event: "removed", reason: UNAVAILABLE_REASONS.noEndpoint, tags: ["availability", "metadata"] });
-    expect(changed?.fields).toEqual([{ path: "description", before: "A widget.", after: "Gone soon." }]);
+    expect(changed?.fields).toEqual([{ path: "description", before: "A widget.", after: "Gone soon.", tag: "metadata" }]);
   });
 
   it("records a content change of a model that stays unavailable as updated, without availability", () => {
     const row = stored(modelValue(), "h1", { at: 5, reason: UNAVAILABLE_REASONS.noEndpoint });
     const event = eventOfWrite("model", row, { value: modelValue({ name: "Widget 2" }), content_hash: "h2", available: false });
     expect(event).toMatchObject({ event: "updated", reason: null, tags: ["metadata"] });
-    expect(event?.fields).toEqual([{ path: "name", before: "Widget", after: "Widget 2" }]);
+    expect(event?.fields).toEqual([{ path: "name", before: "Widget", after: "Widget 2", tag: "metadata" }]);
   });
 });
 
@@ -189,7 +189,7 @@ describe("broadRewrites", () => {
       provider_slug: null,
       event,
       reason: null,
-      fields: paths.map((path) => ({ path, before: 1, after: 2 })),
+      fields: paths.map((path) => ({ path, before: 1, after: 2, tag: "metadata" as const })),
       tags: ["metadata"],
       rates: [],
       max_abs_percent: null,

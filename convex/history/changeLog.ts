@@ -1,0 +1,91 @@
+/**
+ * ChangeLog: the change rows one mutation of entity writes records, written in that mutation.
+ *
+ * Owns: turning each landed write or mark (`upsertEntityRow`, `markRowUnavailable`) into its change
+ * row (`eventOfWrite`/`eventOfMark`, plus the exact revert), inserting them when the mutation
+ * commits, noting when live history began (`history_state`), and tallying the paths `updated`
+ * rows changed so the run can name its broad rewrites. Must not touch: whether a write lands
+ * (entityRows decides); it is told only about writes that did.
+ *
+ * Usage, inside a mutation: `const log = new ChangeLog({ snapshot_at, run_id }); … log.wrote("model",
+ * existing, row) … ; const { events, paths } = await log.commit(ctx);`
+ */
+import type { Id } from "../_generated/dataModel";
+import type { MutationCtx } from "../_generated/server";
+import {
+  eventOfMark,
+  eventOfWrite,
+  tallyPaths,
+  type ChangeEvent,
+  type EntityWrite,
+  type PathTally,
+  type StoredEntityRow,
+  type UnavailableMark,
+} from "../../src/history/changeEvents";
+import type { EntityKind } from "../../src/history/entityDiff";
+import { revertOf } from "../../src/history/revert";
+import type { ChangeRow } from "./validators";
+
+/** Above this many UTF-16 units of JSON, a row's field values are left out (its revert still holds the exact before): a document may hold 1 MiB. */
+export const MAX_CHANGE_ROW_CHARS = 800_000;
+
+export const HISTORY_STATE = "history";
+
+export class ChangeLog {
+  private readonly rows: ChangeRow[] = [];
+  private readonly events: ChangeEvent[] = [];
+
+  constructor(private readonly at: { snapshot_at: number; run_id: Id<"snapshot_runs"> | null; backfilled?: boolean }) {}
+
+  /** A write `upsertEntityRow` landed (inserted or updated) over `stored`. */
+  wrote<Kind extends EntityKind>(entity: Kind, stored: StoredEntityRow<Kind> | null, write: EntityWrite<Kind>): void {
+    const event = eventOfWrite(entity, stored, write);
+    if (event) this.add(event, stored === null ? "" : revertOf(stored, write.value));
+  }
+
+  /** A mark `markRowUnavailable` landed on `stored` (as it was before the mark). */
+  marked<Kind extends EntityKind>(entity: Kind, stored: StoredEntityRow<Kind>, mark: UnavailableMark): void {
+    const event = eventOfMark(entity, stored, mark);
+    if (event) this.add(event, "");
+  }
+
+  get size(): number {
+    return this.rows.length;
+  }
+
+  /** Inserts the rows; returns how many, and the tallies of the paths `updated` rows changed. */
+  async commit(ctx: MutationCtx): Promise<{ events: number; paths: PathTally[] }> {
+    for (const row of this.rows) await ctx.db.insert("or_changes", row);
+    if (this.rows.length > 0 && !this.at.backfilled) await noteLiveHistory(ctx, this.at.snapshot_at);
+    return { events: this.rows.length, paths: tallyPaths(this.events) };
+  }
+
+  private add(event: ChangeEvent, revert: string): void {
+    this.events.push(event);
+    this.rows.push(boundedRow({ ...event, snapshot_at: this.at.snapshot_at, run_id: this.at.run_id, revert, ...(this.at.backfilled ? { backfilled: true } : {}) }));
+  }
+}
+
+/**
+ * `row`, or when its JSON would be too large for a document, the same row with each field's
+ * values left out (paths, tags, rates and the revert kept).
+ */
+export function boundedRow(row: ChangeRow): ChangeRow {
+  if (JSON.stringify(row).length <= MAX_CHANGE_ROW_CHARS) return row;
+  return {
+    ...row,
+    fields: row.fields.map((field) => ("added" in field ? { ...field, added: [], removed: [] } : { ...field, before: null, after: null })),
+    fields_cut: true,
+  };
+}
+
+/** Records the first live snapshot the first time a run records history (as-of is exact from there). */
+async function noteLiveHistory(ctx: MutationCtx, snapshot_at: number): Promise<void> {
+  const state = await ctx.db
+    .query("history_state")
+    .withIndex("by_name", (q) => q.eq("name", HISTORY_STATE))
+    .unique();
+  if (state === null) await ctx.db.insert("history_state", { name: HISTORY_STATE, covered_from: snapshot_at, live_from: snapshot_at });
+  else if (snapshot_at < state.live_from && state.backfilled_from === undefined)
+    await ctx.db.patch(state._id, { live_from: snapshot_at, covered_from: Math.min(state.covered_from, snapshot_at) });
+}

@@ -1,0 +1,143 @@
+/**
+ * Reads of the change history, as `(ctx, args)` helpers shared by the public `changes:*` queries,
+ * the HTTP feeds and webhook deliveries.
+ *
+ * Owns: reading a feed page through the index its filter picks (`feedIndex`), folding broad
+ * rewrites, an entity's events, its state as of an instant, an endpoint's price history, and what
+ * the history covers. Every read goes through an index and is bounded. Must not touch: writes.
+ */
+import type { PaginationOptions, PaginationResult } from "convex/server";
+import { ConvexError } from "convex/values";
+import type { Doc } from "../_generated/dataModel";
+import type { QueryCtx } from "../_generated/server";
+import { entityAsOf, priceHistory, type EntityAsOf, type RatePeriod } from "../../src/history/asOf";
+import type { EntityKind } from "../../src/history/entityDiff";
+import { checkFilter, feedIndex, foldRewrites, foldsRewrites, matchesFilter, type FeedFilter } from "../../src/history/feed";
+import { endpointKey } from "../../src/openrouter/schemas";
+import { rowAsOf } from "../lib/entityRows";
+import { HISTORY_STATE } from "./changeLog";
+
+/** A change row as the public reads return it: without the revert, which only as-of reads use. */
+export type ChangeItem = Omit<Doc<"or_changes">, "revert">;
+
+/** Events of one entity read for an as-of or a price history: a price that changed every hour for more than a year. */
+export const MAX_ENTITY_EVENTS = 10_000;
+
+/** Rewrite rows read per run when folding: one per path, and a run rewrites few paths. */
+const MAX_REWRITES_PER_RUN = 100;
+
+/**
+ * One page of the feed, newest first. Reads `paginationOpts.numItems` rows through the filter's
+ * index and returns those that pass the rest of it, so a page may hold fewer (even none) while
+ * `isDone` is false: keep paging.
+ *
+ * @throws ConvexError naming a bad filter value
+ */
+export async function readFeedPage(ctx: QueryCtx, filter: FeedFilter, paginationOpts: PaginationOptions): Promise<PaginationResult<ChangeItem>> {
+  try {
+    checkFilter(filter);
+  } catch (error) {
+    throw new ConvexError(error instanceof Error ? error.message : String(error));
+  }
+  const { index, field, value } = feedIndex(filter);
+  const page = await ctx.db
+    .query("or_changes")
+    .withIndex(index, (q) => {
+      // Each of these indexes is (field?, snapshot_at): fix the field, then bound the time.
+      let range = (field === null ? q : (q as any).eq(field, value)) as any;
+      if (filter.since !== undefined) range = range.gte("snapshot_at", filter.since);
+      if (filter.until !== undefined) range = range.lte("snapshot_at", filter.until);
+      return range;
+    })
+    .order("desc")
+    .paginate(paginationOpts);
+  let rows = page.page.filter((row) => matchesFilter(row, filter));
+  if (foldsRewrites(filter)) rows = foldRewrites(rows, await rewritesOfRuns(ctx, rows));
+  return { ...page, page: rows.map(itemOf) };
+}
+
+/** The rewrite rows of the runs of `rows`, by run id. */
+async function rewritesOfRuns(ctx: QueryCtx, rows: readonly Doc<"or_changes">[]): Promise<Map<string, Doc<"or_changes">[]>> {
+  const rewrites = new Map<string, Doc<"or_changes">[]>();
+  for (const run_id of new Set(rows.flatMap((row) => (row.event === "updated" && row.run_id !== null ? [row.run_id] : [])))) {
+    rewrites.set(
+      run_id,
+      await ctx.db
+        .query("or_changes")
+        .withIndex("by_run_id_and_event", (q) => q.eq("run_id", run_id).eq("event", "rewrite"))
+        .take(MAX_REWRITES_PER_RUN),
+    );
+  }
+  return rewrites;
+}
+
+/** One entity's events, newest first, a page at a time: `key` is a model's slug or an endpoint's `endpointKey`. */
+export function readEntityEvents(ctx: QueryCtx, entity: EntityKind, key: string, paginationOpts: PaginationOptions): Promise<PaginationResult<Doc<"or_changes">>> {
+  return ctx.db
+    .query("or_changes")
+    .withIndex("by_entity_and_key_and_snapshot_at", (q) => q.eq("entity", entity).eq("key", key))
+    .order("desc")
+    .paginate(paginationOpts);
+}
+
+/** Events of one entity after `at` (all when null), newest first (at most `MAX_ENTITY_EVENTS`; more throws, naming the entity). */
+async function eventsAfter(ctx: QueryCtx, entity: EntityKind, key: string, at: number | null): Promise<Doc<"or_changes">[]> {
+  const events = await ctx.db
+    .query("or_changes")
+    .withIndex("by_entity_and_key_and_snapshot_at", (q) =>
+      at === null ? q.eq("entity", entity).eq("key", key) : q.eq("entity", entity).eq("key", key).gt("snapshot_at", at),
+    )
+    .order("desc")
+    .take(MAX_ENTITY_EVENTS + 1);
+  if (events.length > MAX_ENTITY_EVENTS) {
+    throw new ConvexError(
+      `${entity} ${key} has more than ${MAX_ENTITY_EVENTS} changes${at === null ? "" : ` after ${new Date(at).toISOString()}`}; ask for a later instant`,
+    );
+  }
+  return events.filter((event) => event.event !== "rewrite");
+}
+
+/** What the history covers: as-of is exact from `covered_from`; null before any run recorded history. */
+export async function readCoverage(ctx: QueryCtx) {
+  const state = await ctx.db
+    .query("history_state")
+    .withIndex("by_name", (q) => q.eq("name", HISTORY_STATE))
+    .unique();
+  const gaps = await ctx.db.query("history_gaps").withIndex("by_from").order("desc").take(100);
+  return {
+    covered_from: state?.covered_from ?? null,
+    live_from: state?.live_from ?? null,
+    backfilled_from: state?.backfilled_from ?? null,
+    gaps: gaps.map(({ from, to, reason }) => ({ from, to, reason })),
+  };
+}
+
+/** An entity as of `at`: null when it did not exist then; `exact` is false before history covers `at`. */
+export type AsOfAnswer = { at: number; exact: boolean; state: EntityAsOf | null };
+
+/** A stored row rolled back to `at` (`entityAsOf`); a row that holds nothing newer than `at` is as it is. */
+export async function rowAsOfInstant(ctx: QueryCtx, entity: EntityKind, row: Doc<"or_models"> | Doc<"or_endpoints">, at: number): Promise<EntityAsOf | null> {
+  const key = entity === "model" ? (row as Doc<"or_models">).slug : endpointKey(row as Doc<"or_endpoints">);
+  if (rowAsOf(row) <= at) return entityAsOf(row, []);
+  return entityAsOf(row, await eventsAfter(ctx, entity, key, at));
+}
+
+/** `at` checked, and whether history covers it. */
+export async function coveredAt(ctx: QueryCtx, at: number): Promise<boolean> {
+  if (!Number.isFinite(at)) throw new ConvexError(`at must be a finite number (ms since the epoch), got ${at}`);
+  const coverage = await readCoverage(ctx);
+  return coverage.covered_from !== null && at >= coverage.covered_from;
+}
+
+/** Every rate an endpoint has had and since when, newest first; null when there is no such endpoint. */
+export async function readPriceHistory(ctx: QueryCtx, row: Doc<"or_endpoints">): Promise<{ periods: RatePeriod[]; complete: boolean }> {
+  const events = await eventsAfter(ctx, "endpoint", endpointKey(row), null);
+  const coverage = await readCoverage(ctx);
+  // Complete when the history saw the endpoint arrive, or it arrived after history began.
+  const complete = events.some((event) => event.event === "added") || (coverage.covered_from !== null && row.first_seen_at >= coverage.covered_from);
+  return { periods: priceHistory(row, events), complete };
+}
+
+function itemOf({ revert: _revert, ...item }: Doc<"or_changes">): ChangeItem {
+  return item;
+}
