@@ -8,7 +8,7 @@
  */
 import { paginationOptsValidator, paginationResultValidator } from "convex/server";
 import { v } from "convex/values";
-import { internalMutation, query } from "./_generated/server";
+import { internalMutation, internalQuery, query } from "./_generated/server";
 import { endpointKey } from "../src/openrouter/schemas";
 import { findEndpoint, findModel } from "./lib/entityRows";
 import { pageOptions } from "./lib/queryLimits";
@@ -140,6 +140,16 @@ export const coverage = query({
     gaps: v.array(v.object({ from: v.number(), to: v.number(), reason: v.string() })),
   }),
   handler: async (ctx) => readCoverage(ctx),
+});
+
+/** A stored entity row by its key (a model's slug, an endpoint's `endpointKey`), for a dry run's change events; null when there is none. */
+export const storedRow = internalQuery({
+  args: { entity: vEntityKind, key: v.string() },
+  handler: async (ctx, { entity, key }) => {
+    if (entity === "model") return findModel(ctx, key);
+    const [model_permaslug, variant, endpoint_id] = JSON.parse(key) as string[];
+    return findEndpoint(ctx, { model_permaslug, variant, endpoint_id });
+  },
 });
 
 /** The run's broad rewrites: one summary row per (entity, path), with its count (see `ConvexWriter.recordRewrites`). */

@@ -21,7 +21,7 @@
 import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import type { ManifestEdits } from "./manifestStore";
-import { LISTED_WITHOUT_ENDPOINT } from "../../src/history/changeEvents";
+import { LISTED_WITHOUT_ENDPOINT, UNAVAILABLE_GONE } from "../../src/history/changeEvents";
 
 /** Rows per batch mutation: 100 reads + 100 writes of a few KB each, far inside one transaction's limits. */
 export const MAX_BATCH_ROWS = 100;
@@ -41,7 +41,7 @@ export type UpsertOutcome = "inserted" | "updated" | "unchanged" | "stale";
 
 /** What `unavailable_reason` says. Moves and accepted removals are left out of the rolling guard's count. */
 export const UNAVAILABLE_REASONS = {
-  gone: "gone upstream",
+  gone: UNAVAILABLE_GONE,
   noEndpoint: LISTED_WITHOUT_ENDPOINT,
   moved: (to: string) => `moved to ${to}`,
   accepted: (run_id: string) => `withheld by run ${run_id}, accepted`,

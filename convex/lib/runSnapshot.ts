@@ -274,7 +274,8 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
         recentlyRemoved: writer ? writer.recentlyRemoved : await loadRecentRemovals(ctx, { since: snapshot_at - ROLLING_WINDOW_MS, until: snapshot_at }),
         windowHours: ROLLING_WINDOW_MS / 3_600_000,
       });
-      handlers.push((dryRunWriter = new DryRunWriter({ state, maxLines: DRY_RUN_LOG_LINES, metrics, maxUnavailableShare, guard })));
+      const storedRow = (entity: "model" | "endpoint", key: string) => ctx.runQuery(internal.changes.storedRow, { entity, key });
+      handlers.push((dryRunWriter = new DryRunWriter({ state, maxLines: DRY_RUN_LOG_LINES, metrics, maxUnavailableShare, guard, storedRow })));
     }
 
     const pipeline = createProcessContext({ config: { run_id, snapshot_at, maxConcurrency }, sources, outputs: handlers, metrics });
@@ -333,7 +334,8 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
     empty_lists: counts?.empty_variants ?? 0,
     issues: counts?.errors ?? 0,
     mutations: convexWriter?.mutations ?? 0,
-    events: convexWriter?.events ?? 0,
+    // A dry run: the change rows it would write.
+    events: convexWriter?.events ?? dryRunWriter?.events ?? 0,
     archived: archiver?.archived ?? 0,
     duration_ms: ended_at - started_at,
     ...(fields ? { fields } : {}),

@@ -54,6 +54,9 @@ export type ChangeEvent = {
 /** The reason stored on a model written unavailable: `UNAVAILABLE_REASONS.noEndpoint` (convex/lib/entityRows.ts) is this text. */
 export const LISTED_WITHOUT_ENDPOINT = "listed with no endpoint now";
 
+/** The reason stored on a row gone upstream: `UNAVAILABLE_REASONS.gone` is this text. */
+export const UNAVAILABLE_GONE = "gone upstream";
+
 /** What identifies an entity: the fields its key, model and provider are read from. */
 type IdentityOf<Kind extends EntityKind> = Kind extends "model"
   ? Pick<OrModel, "slug">

@@ -13,6 +13,8 @@ import { UNAVAILABLE_REASONS } from "../../convex/lib/entityRows";
 import type { vEndpointWrite, vModelWrite } from "../../convex/lib/validators";
 import {
   broadRewrites,
+  mergeTallies,
+  tallyPaths,
   eventOfMark,
   eventOfWrite,
   LISTED_WITHOUT_ENDPOINT,
@@ -168,7 +170,12 @@ describe("eventOfMark", () => {
 
   it("records a moved endpoint as moved, keyed by its old key, with the new key as reason", () => {
     const to = '["acme/widget-20260101","standard","ep-9"]';
-    expect(eventOfMark("endpoint", stored(endpointValue(), "h1"), { movedTo: to })).toMatchObject({ event: "moved", key: ENDPOINT_KEY, reason: to, tags: ["availability"] });
+    expect(eventOfMark("endpoint", stored(endpointValue(), "h1"), { movedTo: to })).toMatchObject({
+      event: "moved",
+      key: ENDPOINT_KEY,
+      reason: to,
+      tags: ["availability"],
+    });
   });
 
   it("records nothing for a row that is already unavailable", () => {
@@ -233,5 +240,36 @@ describe("broadRewrites", () => {
   it("refuses a share outside 0..1", () => {
     expect(() => broadRewrites([], sizes, -0.1)).toThrow(RangeError);
     expect(() => broadRewrites([], sizes, Number.NaN)).toThrow(RangeError);
+  });
+});
+
+describe("tallyPaths and mergeTallies", () => {
+  const priceEvent = (key: string, percent: number): ChangeEvent => ({
+    entity: "endpoint",
+    key,
+    model_slug: "m",
+    provider_slug: "p",
+    event: "updated",
+    reason: null,
+    fields: [
+      { path: "pricing.prompt", before: 1, after: 1 + percent / 100, tag: "price" },
+      { path: "pricing_version_id", before: "a", after: "b", tag: "metadata" },
+    ],
+    tags: ["metadata", "price"],
+    rates: [{ path: "pricing.prompt", before: 1, after: 1 + percent / 100, percent }],
+    max_abs_percent: Math.abs(percent),
+  });
+
+  it("counts each path with its own tag and the largest |percent| of the rates inside it", () => {
+    expect(tallyPaths([priceEvent("a", 10), priceEvent("b", -25)])).toEqual([
+      { entity: "endpoint", path: "pricing.prompt", count: 2, tag: "price", max_abs_percent: 25 },
+      { entity: "endpoint", path: "pricing_version_id", count: 2, tag: "metadata", max_abs_percent: null },
+    ]);
+  });
+
+  it("adds batches up: merging two batches' tallies equals tallying all their events", () => {
+    const [a, b, c] = [priceEvent("a", 10), priceEvent("b", -25), priceEvent("c", 5)];
+    expect(mergeTallies(tallyPaths([a, b]), tallyPaths([c]))).toEqual(tallyPaths([a, b, c]));
+    expect(tallyPaths([c], tallyPaths([a, b]))).toEqual(tallyPaths([a, b, c]));
   });
 });

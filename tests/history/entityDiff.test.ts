@@ -26,6 +26,7 @@ import {
   type ChangeManifest,
   type RawRecording,
 } from "../support/recording";
+import { claimsOf, endpointParts, HAND_PERCENT, PRICE_KINDS, rawRatesByPath, rawRecord, type Note } from "../support/goldenDay";
 
 const EMPTY: EntityDiff = { fields: [], tags: [], rates: [] };
 
@@ -260,7 +261,6 @@ describe("diffEntity on hand-made values", () => {
 // ---------------------------------------------------------------------------------------------
 // The real 2026 golden day
 
-type Note = { kind: string; key: string; what: string };
 const base = loadRecording(GOLDEN_2026_PATHS.base);
 const nextDay = loadRecording(GOLDEN_2026_PATHS.nextDay);
 const manifest = loadChangeManifest() as ChangeManifest & { notes: Note[] };
@@ -292,40 +292,11 @@ beforeAll(async () => {
   stored = { before, after: { models: snapshot(state.models), endpoints: snapshot(state.endpoints) } };
 });
 
-/** A manifest endpoint key `permaslug|variant|id` as its parts. */
-const endpointParts = (key: string) => {
-  const [model_permaslug, variant, endpoint_id] = key.split("|");
-  return { model_permaslug, variant, endpoint_id };
-};
 const modelDiff = (slug: string) => diffEntity("model", stored.before.models.get(slug)!.value, stored.after.models.get(slug)!.value);
 const endpointDiff = (key: string) => {
   const stateKey = endpointKey(endpointParts(key));
   return diffEntity("endpoint", stored.before.endpoints.get(stateKey)!.value, stored.after.endpoints.get(stateKey)!.value);
 };
-
-/** The raw list record of a manifest endpoint key in a recording. */
-function rawRecord(recording: RawRecording, key: string): any {
-  const { model_permaslug, variant, endpoint_id } = endpointParts(key);
-  const record = recording[endpointsKeyIn("v1", model_permaslug, variant)].data.find((r: any) => r.id === endpoint_id);
-  if (!record) throw new Error(`no raw record for ${key}`);
-  return record;
-}
-
-/** The raw record's rate-card numbers by path, written in the diff's path form (counted without the module's code). */
-function rawRatesByPath(record: any): Map<string, number> {
-  return new Map(
-    rawRates(record).map(({ path, value }) => {
-      const text = path
-        .map((segment, index) => {
-          if (typeof segment === "number") return `[${segment}]`;
-          if (/[.[\]"\s]/.test(segment)) throw new Error(`key needs quoting: ${segment}`);
-          return index === 0 ? segment : `.${segment}`;
-        })
-        .join("");
-      return [text, value] as const;
-    }),
-  );
-}
 
 /** `"<permaslug> [<variant>]"` for each raw catalogue entry of `slug` with an endpoint now. */
 function rawVariantNames(recording: RawRecording, slug: string): Set<string> {
@@ -333,29 +304,6 @@ function rawVariantNames(recording: RawRecording, slug: string): Set<string> {
   return new Set(entries.filter((entry) => entry.slug === slug && entry.endpoint).map((entry) => `${entry.permaslug} [${entry.endpoint.variant}]`));
 }
 
-/** The `path before → after` claims of a note, with the note's `pricing_json["sku"]` written as the diff writes it. */
-function claimsOf(note: Note): { path: string; before: string; after: string }[] {
-  return [...note.what.matchAll(/(pricing[\w.[\]":-]*) (\S+) → ([^\s;]+)/g)].map(([, path, before, after]) => ({
-    path: path.replace(/\["([^"]+)"\]/g, ".$1"),
-    before,
-    after,
-  }));
-}
-
-/** Percentages of the notes' rate changes, worked out by hand: (after − before) / before × 100. */
-const HAND_PERCENT: Record<string, number> = {
-  "0.00000045 → 0.0000004": -11.11,
-  "0.0000003 → 0.00000027": -10,
-  "0.00000088 → 0.0000011": 25,
-  "0.0000004 → 0.00000035": -12.5,
-  "0.03 → 0.035": 16.67,
-  "3 → 3.5": 16.67,
-  "0.012 → 0.014": 16.67,
-  "0.0000001583 → 0.0000001833": 15.79,
-  "0.0000025 → 0.000003": 20,
-};
-
-const PRICE_KINDS = ["flat-price", "pricing-json-only", "override-only", "override-long-context"];
 const notesOf = (key: string) => manifest.notes.filter((note) => note.key === key);
 
 describe("diffEntity on the 2026 golden day (base → next-day)", () => {
