@@ -20,8 +20,11 @@ import { HISTORY_STATE } from "./changeLog";
 /** A change row as the public reads return it: without the revert, which only as-of reads use. */
 export type ChangeItem = Omit<Doc<"or_changes">, "revert">;
 
-/** Events of one entity read for an as-of or a price history: a price that changed every hour for more than a year. */
-export const MAX_ENTITY_EVENTS = 10_000;
+/**
+ * Events of one entity read for an as-of or a price history: a price that changed every day for
+ * five years. At a few KB a row this stays well inside a query's 16 MiB read.
+ */
+export const MAX_ENTITY_EVENTS = 2_000;
 
 /** Rewrite rows read per run when folding: one per path, and a run rewrites few paths. */
 const MAX_REWRITES_PER_RUN = 100;
