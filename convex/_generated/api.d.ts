@@ -20,6 +20,7 @@ import type * as entities from "../entities.js";
 import type * as history_changeLog from "../history/changeLog.js";
 import type * as history_historyReads from "../history/historyReads.js";
 import type * as history_validators from "../history/validators.js";
+import type * as http from "../http.js";
 import type * as lib_archiveStore from "../lib/archiveStore.js";
 import type * as lib_archiveTransport from "../lib/archiveTransport.js";
 import type * as lib_archiver from "../lib/archiver.js";
@@ -59,6 +60,7 @@ declare const fullApi: ApiFromModules<{
   "history/changeLog": typeof history_changeLog;
   "history/historyReads": typeof history_historyReads;
   "history/validators": typeof history_validators;
+  http: typeof http;
   "lib/archiveStore": typeof lib_archiveStore;
   "lib/archiveTransport": typeof lib_archiveTransport;
   "lib/archiver": typeof lib_archiver;
