@@ -82,36 +82,51 @@ export default defineSchema({
 
   /**
    * Webhook subscriptions: where to post the events that match a filter, signed with the secret.
-   * Written by the internal `webhooks:subscribe`/`unsubscribe`; read by the delivery action.
+   * Written by the internal `webhooks:subscribe`/`unsubscribe` (never deleted: deliveries name
+   * them); read by `webhooks:list` (without the secret) and the delivery (`webhooks:deliverRun`, `webhooks:deliver`).
    */
   webhook_subscriptions: defineTable({
     url: v.string(),
-    /** HMAC-SHA256 key of the signature header. Never returned by a public function. */
+    /** HMAC-SHA256 key of the signature header. Never returned by any function but the delivery's own read. */
     secret: v.string(),
     filter: vFeedFilter,
     active: v.boolean(),
     created_at: v.number(),
+    /** When `unsubscribe` made it inactive; null while active. */
+    unsubscribed_at: v.union(v.number(), v.null()),
   }).index("by_active", ["active"]),
 
   /**
    * One row per (subscription, run with matching events): its status, attempts and last error.
-   * Written by the delivery action (`webhooks:deliver`) as it tries; read by `webhooks:deliveries`.
+   * Written by the delivery (`webhooks:deliver`, through `webhooks:claimAttempt`/`recordAttempt`)
+   * as it tries; read by the delivery and `webhooks:deliveries`.
    */
   webhook_deliveries: defineTable({
     subscription_id: v.id("webhook_subscriptions"),
     run_id: v.id("snapshot_runs"),
     snapshot_at: v.number(),
+    /** The run's events that match the subscription's filter, and the POSTs they make (`planBatches`). */
     events: v.number(),
+    batches: v.number(),
+    /** Batches answered 2xx, in order: the next attempt starts at this one. */
+    batches_delivered: v.number(),
     status: v.union(v.literal("pending"), v.literal("delivered"), v.literal("failed")),
+    /** Attempts that ended (delivered, failed, or stopped without finishing). */
     attempts: v.number(),
     last_status: v.union(v.number(), v.null()),
     last_error: v.union(v.string(), v.null()),
+    last_attempt_at: v.union(v.number(), v.null()),
+    /** When the scheduled retry runs; null when none is due. */
     next_attempt_at: v.union(v.number(), v.null()),
     delivered_at: v.union(v.number(), v.null()),
     created_at: v.number(),
+    /** An attempt in flight holds the delivery until then; null when none is. */
+    leased_until: v.union(v.number(), v.null()),
+    /** The scheduled `webhooks:deliver` that continues this delivery (a retry, or the check after a lease), cancelled when superseded. */
+    next_job: v.union(v.id("_scheduled_functions"), v.null()),
   })
     .index("by_subscription_id_and_created_at", ["subscription_id", "created_at"])
-    .index("by_run_id", ["run_id"]),
+    .index("by_subscription_id_and_run_id", ["subscription_id", "run_id"]),
 
   /**
    * The catalogue manifest (see `src/manifest/catalogueManifest.ts`): every entity row's key,

@@ -1,6 +1,6 @@
 /**
- * Validators of the change history: the change row, its parts, the feed's filter, and the webhook
- * tables' fields. Tied at compile time to the pure types they store (`ChangeEvent` in
+ * Validators of the change history: the change row, its parts, and the feed's filter (which a
+ * webhook subscription stores too). Tied at compile time to the pure types they store (`ChangeEvent` in
  * src/history/changeEvents.ts), so the two cannot drift.
  */
 import { v, type Infer } from "convex/values";

@@ -375,6 +375,14 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
     });
     throw flushError;
   }
+  if ((convexWriter?.events ?? 0) > 0) {
+    // Webhooks post from their own scheduled functions: neither a subscriber nor a failure to schedule them fails the run.
+    try {
+      await ctx.scheduler.runAfter(0, internal.webhooks.deliverRun, { run_id });
+    } catch (scheduleError) {
+      console.error(`snapshot ${run_id}: webhook deliveries not scheduled: ${scheduleError instanceof Error ? scheduleError.message : String(scheduleError)}`);
+    }
+  }
   console.log(
     `snapshot ${run_id} ${report.status} (${health}) in ${report.duration_ms} ms — ` +
       `models ${report.models.total} seen, +${report.models.insert} ~${report.models.update} -${report.models.unavailable}; ` +
