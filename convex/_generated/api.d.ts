@@ -20,6 +20,7 @@ import type * as entities from "../entities.js";
 import type * as history_changeLog from "../history/changeLog.js";
 import type * as history_historyReads from "../history/historyReads.js";
 import type * as history_validators from "../history/validators.js";
+import type * as history_webhookDeliveries from "../history/webhookDeliveries.js";
 import type * as http from "../http.js";
 import type * as lib_archiveStore from "../lib/archiveStore.js";
 import type * as lib_archiveTransport from "../lib/archiveTransport.js";
@@ -43,6 +44,7 @@ import type * as snapshot_runs from "../snapshot_runs.js";
 import type * as snapshots_v2 from "../snapshots_v2.js";
 import type * as upstream_fields from "../upstream_fields.js";
 import type * as validation_issues from "../validation_issues.js";
+import type * as webhooks from "../webhooks.js";
 
 /**
  * A utility for referencing Convex functions in your app's API.
@@ -60,6 +62,7 @@ declare const fullApi: ApiFromModules<{
   "history/changeLog": typeof history_changeLog;
   "history/historyReads": typeof history_historyReads;
   "history/validators": typeof history_validators;
+  "history/webhookDeliveries": typeof history_webhookDeliveries;
   http: typeof http;
   "lib/archiveStore": typeof lib_archiveStore;
   "lib/archiveTransport": typeof lib_archiveTransport;
@@ -83,6 +86,7 @@ declare const fullApi: ApiFromModules<{
   snapshots_v2: typeof snapshots_v2;
   upstream_fields: typeof upstream_fields;
   validation_issues: typeof validation_issues;
+  webhooks: typeof webhooks;
 }>;
 export declare const api: FilterApi<
   typeof fullApi,
