@@ -11,6 +11,7 @@ import { defineSchema, defineTable } from "convex/server";
 import { v } from "convex/values";
 import { endpointTableFields, modelTableFields, vEntityBookkeeping, vFieldsReport, vKindReport, vRunMetrics, vWithheld } from "./lib/validators";
 import { changeRowFields, vFeedFilter } from "./history/validators";
+import { vBackfillWalk } from "./history/backfillValidators";
 
 const vManifestTable = v.union(v.literal("or_models"), v.literal("or_endpoints"));
 
@@ -58,7 +59,11 @@ export default defineSchema({
     backfilled_from: v.optional(v.number()),
   }).index("by_name", ["name"]),
 
-  /** Stretches of time the backfill could not rebuild (their archives were compacted away): one row each. Written by the backfill; read by `changes.coverage`. */
+  /**
+   * Stretches of time the backfill could not rebuild, one row each: runs changed the catalogue there
+   * and cannot be replayed (their archives were compacted away or never made, or they failed part
+   * way). Written by the backfill (`history/backfill`, once per stretch); read by `changes.coverage`.
+   */
   history_gaps: defineTable({
     from: v.number(),
     to: v.number(),
@@ -74,10 +79,20 @@ export default defineSchema({
     runs: v.number(),
     events: v.number(),
     gaps: v.number(),
-    /** The snapshot of the last archived run replayed: the walk continues after it. */
+    /** The snapshot of the last run the walk looked at: it continues after it. */
     cursor: v.union(v.number(), v.null()),
     ended_at: v.optional(v.number()),
     error: v.optional(v.string()),
+    /** Runs looked at, and of those the runs that changed the catalogue but could not be replayed (in gaps). */
+    walked: v.optional(v.number()),
+    lost: v.optional(v.number()),
+    /** Actions the walk took (it continues in a new one when its time budget is spent), and when it last made progress. */
+    steps: v.optional(v.number()),
+    updated_at: v.optional(v.number()),
+    /** Set when done: from when the history it rebuilt is continuous. */
+    covered_from: v.optional(v.number()),
+    /** While running: what the next action continues from (the walk's state and its shadow catalogue's checkpoint file). */
+    walk: v.optional(vBackfillWalk),
   }).index("by_started_at", ["started_at"]),
 
   /**
