@@ -14,6 +14,7 @@ import { internalMutation, internalQuery, type MutationCtx } from "./_generated/
 import { assertBatchSize, findEndpoint, findModel, markRowUnavailable, ROLLING_GUARD_REASONS, UNAVAILABLE_REASONS } from "./lib/entityRows";
 import { newerChangingRun } from "./lib/runOrder";
 import { ManifestEdits } from "./lib/manifestStore";
+import { ChangeLog } from "./history/changeLog";
 
 const vWithheldRow = v.object({
   kind: v.union(v.literal("model"), v.literal("endpoint")),
@@ -66,6 +67,7 @@ const ACCEPT_PAGE_SIZE = 100;
  * until done. Refused when a newer run has changed the catalogue since (its own verdict is the
  * current one: accept that run's instead), when the run withheld nothing, or when its removals are
  * accepted or being accepted already. A row that came back or changed since is left as it is.
+ * Each row marked leaves its `removed` change row, dated that run's snapshot.
  */
 export const acceptWithheld = internalMutation({
   args: { run_id: v.string() },
@@ -107,15 +109,26 @@ async function acceptPage(ctx: MutationCtx, run_id: Id<"snapshot_runs">, at: num
   const reason = UNAVAILABLE_REASONS.accepted(run_id);
   let marked = 0;
   const edits = new ManifestEdits();
+  // Accepted removals are history like any other: `removed`, as of the run that withheld them.
+  const log = new ChangeLog({ snapshot_at: at, run_id });
   for (const row of rows) {
-    const done =
-      row.kind === "model"
-        ? await markRowUnavailable(ctx, edits, "or_models", await findModel(ctx, row.slug), at, reason)
-        : await markRowUnavailable(ctx, edits, "or_endpoints", await findEndpoint(ctx, { model_permaslug: row.model_permaslug ?? "", variant: row.variant ?? "", endpoint_id: row.endpoint_id ?? "" }), at, reason);
-    if (done) marked++;
+    if (row.kind === "model") {
+      const existing = await findModel(ctx, row.slug);
+      if (await markRowUnavailable(ctx, edits, "or_models", existing, at, reason)) {
+        marked++;
+        log.marked("model", existing!, { reason });
+      }
+    } else {
+      const existing = await findEndpoint(ctx, { model_permaslug: row.model_permaslug ?? "", variant: row.variant ?? "", endpoint_id: row.endpoint_id ?? "" });
+      if (await markRowUnavailable(ctx, edits, "or_endpoints", existing, at, reason)) {
+        marked++;
+        log.marked("endpoint", existing!, { reason });
+      }
+    }
     await ctx.db.delete(row._id);
   }
   await edits.commit(ctx);
+  await log.commit(ctx);
   const remaining = rows.length === ACCEPT_PAGE_SIZE;
   if (remaining) {
     await ctx.scheduler.runAfter(0, internal.removals.acceptWithheldPage, { run_id, marked_before: markedBefore + marked });

@@ -318,6 +318,10 @@ describe("the rolling guard, accepting withheld removals, and returning entities
       expect(accepted.every((m) => m.unavailable_at === T0 + 3 * HOUR && m.unavailable_reason === `withheld by run ${third.run_id}, accepted`)).toBe(true);
       expect(await allRows(t, "withheld_removals")).toEqual([]);
       expect((await t.run(async (ctx) => ctx.db.get(third.run_id)))!.withheld).toMatchObject({ accepted_rows: batches[2].length + withheldEndpoints });
+      // Each row accepted is history: removed, as of the run that withheld it.
+      const acceptedChanges = (await allRows(t, "or_changes")).filter((row) => row.reason === `withheld by run ${third.run_id}, accepted`);
+      expect(acceptedChanges).toHaveLength(batches[2].length + withheldEndpoints);
+      expect(acceptedChanges.every((row) => row.event === "removed" && row.snapshot_at === T0 + 3 * HOUR && row.run_id === third.run_id)).toBe(true);
       expect((await t.query(api.snapshots_v2.status, {})).last_run!.withheld).toBeNull();
       await expect(t.mutation(internal.removals.acceptWithheld, { run_id: third.run_id })).rejects.toThrow(/already accepted/);
 
