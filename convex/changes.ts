@@ -12,6 +12,7 @@ import { internalMutation, internalQuery, query } from "./_generated/server";
 import { endpointKey } from "../src/openrouter/schemas";
 import { findEndpoint, findModel } from "./lib/entityRows";
 import { pageOptions } from "./lib/queryLimits";
+import { rewriteRow } from "./history/changeLog";
 import { coveredAt, readCoverage, readEntityEvents, readFeedPage, readPriceHistory, rowAsOfInstant } from "./history/historyReads";
 import { changeRowFields, vEntityKind, vFeedFilter, vPathTally } from "./history/validators";
 import { vEndpointKey } from "./lib/validators";
@@ -161,25 +162,10 @@ export const recordRewrites = internalMutation({
       .query("or_changes")
       .withIndex("by_run_id_and_event", (q) => q.eq("run_id", run_id).eq("event", "rewrite"))
       .take(100);
-    for (const { entity, path, count, tag, max_abs_percent } of rewrites) {
+    for (const rewrite of rewrites) {
       // A retried call records nothing twice.
-      if (recorded.some((row) => row.entity === entity && row.key === path)) continue;
-      await ctx.db.insert("or_changes", {
-        snapshot_at,
-        run_id,
-        entity,
-        key: path,
-        model_slug: null,
-        provider_slug: null,
-        event: "rewrite",
-        reason: null,
-        fields: [],
-        tags: [tag],
-        rates: [],
-        max_abs_percent,
-        revert: "",
-        count,
-      });
+      if (recorded.some((row) => row.entity === rewrite.entity && row.key === rewrite.path)) continue;
+      await ctx.db.insert("or_changes", rewriteRow(rewrite, { snapshot_at, run_id }));
     }
     return null;
   },

@@ -22,7 +22,7 @@ import { createArchiveTransport } from "../lib/archiveTransport";
 import { DEFAULT_BROAD_REWRITE_SHARE } from "../lib/convexWriter";
 import { MAX_BATCH_BYTES, MAX_BATCH_ROWS, UNAVAILABLE_REASONS } from "../lib/entityRows";
 import { RUN_STALE_MS } from "../lib/runOrder";
-import { boundedRow } from "./changeLog";
+import { boundedRow, rewriteRow } from "./changeLog";
 import type { ChangeRow } from "./validators";
 import type { BackfillWalk, RunRow } from "./backfillValidators";
 import type { BackfillOptions } from "./backfillStore";
@@ -145,7 +145,7 @@ async function replayRun(
   await pipeline.outputs.init();
   await standard(pipeline);
   await pipeline.outputs.finish();
-  for (const rewrite of writer.rewrites) await rows.add(rewriteRow(rewrite, at));
+  for (const rewrite of writer.rewrites) await rows.add(rewriteRow(rewrite, { ...at, backfilled: true }));
   await rows.flush();
   return next;
 }
@@ -174,26 +174,6 @@ type RowOrigin = { snapshot_at: number; run_id: Id<"snapshot_runs"> };
 /** The row `ChangeLog` records for an event, flagged as rebuilt. */
 export function eventRow(event: ChangeEvent, revert: string, at: RowOrigin): ChangeRow {
   return boundedRow({ ...event, ...at, revert, backfilled: true });
-}
-
-/** The row `changes.recordRewrites` records for a broad rewrite, flagged as rebuilt. */
-export function rewriteRow({ entity, path, count, tag, max_abs_percent }: PathTally, at: RowOrigin): ChangeRow {
-  return {
-    ...at,
-    entity,
-    key: path,
-    model_slug: null,
-    provider_slug: null,
-    event: "rewrite",
-    reason: null,
-    fields: [],
-    tags: [tag],
-    rates: [],
-    max_abs_percent,
-    revert: "",
-    count,
-    backfilled: true,
-  };
 }
 
 /** Change rows on their way out: `MAX_BATCH_ROWS` to a mutation (fewer when large), one mutation at a time. */

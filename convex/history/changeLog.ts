@@ -79,6 +79,33 @@ export function boundedRow(row: ChangeRow): ChangeRow {
   };
 }
 
+/**
+ * The summary row of a run's broad rewrite (a path one run changed on more than a share of a
+ * table): keyed by the path, with its count, the path's tag and its largest |percent|.
+ */
+export function rewriteRow(
+  { entity, path, count, tag, max_abs_percent }: PathTally,
+  at: { snapshot_at: number; run_id: Id<"snapshot_runs">; backfilled?: boolean },
+): ChangeRow {
+  return {
+    snapshot_at: at.snapshot_at,
+    run_id: at.run_id,
+    entity,
+    key: path,
+    model_slug: null,
+    provider_slug: null,
+    event: "rewrite",
+    reason: null,
+    fields: [],
+    tags: [tag],
+    rates: [],
+    max_abs_percent,
+    revert: "",
+    count,
+    ...(at.backfilled ? { backfilled: true } : {}),
+  };
+}
+
 /** Records the first live snapshot the first time a run records history (as-of is exact from there). */
 async function noteLiveHistory(ctx: MutationCtx, snapshot_at: number): Promise<void> {
   const state = await ctx.db

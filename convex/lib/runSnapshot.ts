@@ -40,6 +40,7 @@ import { DEFAULT_UPSTREAM_PATHS, pathFamily, type UpstreamPaths } from "../../sr
 import { recordUpstreamFields, type FieldsReport } from "./driftLedger";
 import { DEFAULT_HEALTH_LIMITS, HEALTHY, healthLine, healthReasons } from "../../src/pipeline/health";
 import { RUN_STALE_MS } from "./runOrder";
+import { HELD_FOR_NEWER_RUN } from "../../src/history/historyReplayWriter";
 
 export type SnapshotOutput = "convex" | "dry-run" | "both";
 
@@ -242,7 +243,7 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
         exclude: [run_id, ...(replayed ? [replayed._id] : [])],
         started_after: started_at,
       });
-      return since ? `${describeRun(since)} changed the catalogue while this run ran; marked none` : null;
+      return since ? `${describeRun(since)} ${HELD_FOR_NEWER_RUN}; marked none` : null;
     };
     if (writes) {
       if (!entitiesSkipped) {

@@ -46,7 +46,7 @@ export type HistoryReplayOptions = {
   onEvent: (event: ChangeEvent, revert: string) => Promise<unknown> | void;
 };
 
-/** The holdRemovals reason of a live run that found a newer run had written (convex/lib/runSnapshot.ts). */
+/** What the holdRemovals reason of a live run that found a newer run had written says (convex/lib/runSnapshot.ts writes it with this text). */
 export const HELD_FOR_NEWER_RUN = "changed the catalogue while this run ran";
 
 /**
