@@ -38,6 +38,7 @@ import { performance } from "node:perf_hooks";
 import { build } from "esbuild";
 import { getFunctionName, type FunctionReference } from "convex/server";
 import type { ActionCtx } from "../convex/_generated/server";
+import { internal } from "../convex/_generated/api";
 import { runSnapshot } from "../convex/lib/runSnapshot";
 import { MemoryState } from "../src/outputs/memoryState";
 import { createChangeTracker } from "../src/pipeline/changeTracker";
@@ -177,7 +178,12 @@ async function measurePipeline(pipeline: Pipeline, recording: Recording, changed
     return { unchanged: summarize(unchanged), change1pct: summarize(withChange), limitsOk: errors.length === 0, limitErrors: errors };
   } catch (error) {
     const message = error instanceof Error ? error.message : String(error);
-    return { unchanged: { writes: NaN, mutations: NaN, wall_ms: NaN }, change1pct: { writes: NaN, mutations: NaN, wall_ms: NaN }, limitsOk: false, limitErrors: [message] };
+    return {
+      unchanged: { writes: NaN, mutations: NaN, wall_ms: NaN },
+      change1pct: { writes: NaN, mutations: NaN, wall_ms: NaN },
+      limitsOk: false,
+      limitErrors: [message],
+    };
   } finally {
     await server.close();
     delete process.env.OPENROUTER_BASE_URL;
@@ -255,7 +261,14 @@ const PROBE = join(PROBE_DIR, "heapProbe.mjs");
 process.on("exit", () => rmSync(PROBE_DIR, { recursive: true, force: true }));
 
 async function buildProbe() {
-  await build({ entryPoints: [fileURLToPath(new URL("./heapProbe.ts", import.meta.url))], bundle: true, platform: "node", format: "esm", outfile: PROBE, logLevel: "error" });
+  await build({
+    entryPoints: [fileURLToPath(new URL("./heapProbe.ts", import.meta.url))],
+    bundle: true,
+    platform: "node",
+    format: "esm",
+    outfile: PROBE,
+    logLevel: "error",
+  });
 }
 
 /**
@@ -269,7 +282,11 @@ function cappedHeapFlags(capMb: number): string[] {
 }
 
 /** One probe run in a child process, optionally with the heap capped; `options` are the probe's own (`--manifest=`, `--record-rows=`). */
-async function probe(recording: Recording, capMb: number | null, options: string[] = []): Promise<{ ok: boolean; peakHeapBytes: number; peakTotalBytes: number; error?: string }> {
+async function probe(
+  recording: Recording,
+  capMb: number | null,
+  options: string[] = [],
+): Promise<{ ok: boolean; peakHeapBytes: number; peakTotalBytes: number; error?: string }> {
   const server = await startFakeOpenRouter({ recording });
   try {
     const args = [...(capMb ? cappedHeapFlags(capMb) : []), PROBE, server.url, familyOf(recording), ...options];
@@ -418,8 +435,11 @@ async function billedRun(t: BenchConvex, pipeline: Pipeline, snapshot_at: number
   return cost;
 }
 
-/** One metered hour, with the entity documents it wrote (counted by diffing the tables, outside the meter). */
-type BilledHour = RunCost & { entityWrites: number };
+/**
+ * One metered hour, with the entity documents it wrote and the change rows (`or_changes`) it added
+ * with their bytes (counted by diffing the tables, outside the meter).
+ */
+type BilledHour = RunCost & { entityWrites: number; changeRows: number; changeBytes: number };
 type Bill = { unchanged: BilledHour; changed: BilledHour; label: string };
 type BillRow = {
   data: "2026-shaped" | "2026-shaped, after a day" | "2026 golden" | "May 2025";
@@ -454,8 +474,16 @@ async function measureBill(
   const paths = familyOf(recording);
   const hour = async (snapshot_at: number): Promise<BilledHour> => {
     const before = await readTables(t, TABLES[pipeline]);
+    const changesBefore = pipeline === "v2" ? await readTables(t, ["or_changes"]) : new Map<string, string>();
     const cost = await billedRun(t, pipeline, snapshot_at, server.url, paths);
-    return { ...cost, entityWrites: written(before, await readTables(t, TABLES[pipeline])) };
+    const added = pipeline === "v2" ? [...(await readTables(t, ["or_changes"])).entries()].filter(([id]) => !changesBefore.has(id)) : [];
+    return {
+      ...cost,
+      entityWrites: written(before, await readTables(t, TABLES[pipeline])),
+      changeRows: added.length,
+      // The UTF-8 size of each row's JSON: close to the size Convex stores.
+      changeBytes: added.reduce((sum, [, doc]) => sum + new TextEncoder().encode(doc).byteLength, 0),
+    };
   };
   try {
     await billedRun(t, pipeline, T0, server.url, paths);
@@ -468,6 +496,81 @@ async function measureBill(
     current.value = changedNext;
     const changed = await hour(T0 + (warmUp.hours + 2) * HOUR);
     return { unchanged, changed, label };
+  } finally {
+    await server.close();
+    delete process.env.OPENROUTER_BASE_URL;
+  }
+}
+
+type BackfillFigures = {
+  k: number;
+  liveRows: number;
+  rebuiltRows: number;
+  /** Whether every rebuilt row equals the live one (but for its id, creation time and `backfilled`). */
+  same: boolean;
+  status: string;
+  steps: number;
+  wall_ms: number;
+  cost: RunCost;
+};
+
+/**
+ * A backfill at 2026-shaped ×k: three hourly runs with archival on (the base, an hour in which only
+ * telemetry moved, an hour in which 1% of entities changed), then their change rows and the history
+ * state deleted, and `history/backfill:start` walked to its end under the embedded runtime's
+ * transaction limits, metered: documents read and written, and the largest transaction.
+ */
+async function measureBackfill(k: number): Promise<BackfillFigures> {
+  const hours = hours2026(base2026, k);
+  const current = { value: hours.base };
+  const server = await startFakeOpenRouter({ recording: () => current.value });
+  process.env.OPENROUTER_BASE_URL = server.url;
+  const t = createBenchConvex();
+  const paths = familyOf(hours.base);
+  const comparable = (doc: string) => {
+    const { _id, _creationTime, backfilled, ...row } = JSON.parse(doc);
+    return JSON.stringify(row);
+  };
+  try {
+    for (const [index, recording] of [hours.base, hours.unchangedHour, hours.changedHour].entries()) {
+      current.value = recording;
+      const report = await t.action(async (ctx) =>
+        runSnapshot(ctx as unknown as ActionCtx, { snapshot_at: T0 + index * HOUR, paths, remote: { maxBodyBytes: 64 * 1024 * 1024 } }),
+      );
+      if (report.status !== "ok") throw new Error(`backfill bench: run ${index} ${report.status}: ${report.error ?? report.health}`);
+    }
+    const live = [...(await readTables(t, ["or_changes"])).values()].map(comparable).sort();
+    for (const table of ["or_changes", "history_state"] as const) {
+      for (;;) {
+        const deleted = await t.run(async (ctx) => {
+          const docs = await ctx.db.query(table).take(2000);
+          for (const doc of docs) await ctx.db.delete(doc._id);
+          return docs.length;
+        });
+        if (deleted === 0) break;
+      }
+    }
+    const started = performance.now();
+    const { result: walk, cost } = await metered({} as ActionCtx, async () => {
+      const backfill_id = await t.mutation(internal.history.backfill.start, {});
+      for (;;) {
+        await new Promise((resolve) => setTimeout(resolve, 100));
+        const status = await t.query(internal.history.backfill.status, { backfill_id });
+        if (status && status.status !== "running") return status;
+      }
+    });
+    const wall_ms = Math.round(performance.now() - started);
+    const rebuilt = [...(await readTables(t, ["or_changes"])).values()].map(comparable).sort();
+    return {
+      k,
+      liveRows: live.length,
+      rebuiltRows: rebuilt.length,
+      same: rebuilt.length === live.length && rebuilt.every((row, index) => row === live[index]),
+      status: walk.status,
+      steps: walk.steps ?? 0,
+      wall_ms,
+      cost,
+    };
   } finally {
     await server.close();
     delete process.env.OPENROUTER_BASE_URL;
@@ -566,7 +669,10 @@ for (const k of KS) {
 log("2026-shaped catalogue");
 const v2026 = { v2: await measure2026("v2", REPEATS), baseline: await measure2026("baseline", REPEATS) };
 const manifest = loadChangeManifest();
-const dayChanges = (["models", "endpoints"] as const).reduce((sum, kind) => sum + manifest[kind].insert.length + manifest[kind].update.length + manifest[kind].unavailable.length, 0);
+const dayChanges = (["models", "endpoints"] as const).reduce(
+  (sum, kind) => sum + manifest[kind].insert.length + manifest[kind].update.length + manifest[kind].unavailable.length,
+  0,
+);
 log("Convex bill");
 const base2026 = loadRecording(GOLDEN_2026_PATHS.base);
 const bills: BillRow[] = [];
@@ -632,6 +738,12 @@ if (STEADY) {
   });
   log("  bill references done");
 }
+log("history backfill");
+const backfills: BackfillFigures[] = [];
+for (const k of QUICK ? [1] : [1, 10]) {
+  backfills.push(await measureBackfill(k));
+  log(`  backfill k=${k}: ${backfills.at(-1)!.status}, ${backfills.at(-1)!.rebuiltRows} of ${backfills.at(-1)!.liveRows} rows`);
+}
 log("fetch phase");
 const fetchRows: Awaited<ReturnType<typeof measureFetchPhase>>[] = [];
 for (const maxConcurrency of CONCURRENCIES) fetchRows.push(await measureFetchPhase(golden, maxConcurrency, QUICK ? 1 : 3));
@@ -642,7 +754,8 @@ let hours: CronHours | null = null;
 if (!QUICK) {
   log(`heap cap: the hours after the first, k = ${HOURS_K}`);
   hours = await cronHours(scaleRecording(base2026, HOURS_K));
-  for (const [hour, result] of Object.entries(hours)) log(`  ${hour}: ${result.ok ? "completes" : "fails"}, heap + off-heap peak ${round(result.peakTotalBytes / 2 ** 20, 1)} MiB`);
+  for (const [hour, result] of Object.entries(hours))
+    log(`  ${hour}: ${result.ok ? "completes" : "fails"}, heap + off-heap peak ${round(result.peakTotalBytes / 2 ** 20, 1)} MiB`);
 }
 /** One capped run of the 2026-shaped base: the search's k = 1. */
 const heap2026 = cap.probes.find((entry) => entry.k === 1)!.result;
@@ -677,19 +790,33 @@ if (values.json) {
       heapCap2026: {
         maxK: cap.maxK,
         firstFailingK: cap.firstFailingK,
-        probes: cap.probes.map(({ k, result }) => ({ k, ok: result.ok, peakHeapMiB: round(result.peakHeapBytes / 2 ** 20, 1), peakTotalMiB: round(result.peakTotalBytes / 2 ** 20, 1) })),
+        probes: cap.probes.map(({ k, result }) => ({
+          k,
+          ok: result.ok,
+          peakHeapMiB: round(result.peakHeapBytes / 2 ** 20, 1),
+          peakTotalMiB: round(result.peakTotalBytes / 2 ** 20, 1),
+        })),
         ...(cap.only ? { only: cap.only } : {}),
         ...(hours
           ? {
               hours: {
                 k: HOURS_K,
                 ...Object.fromEntries(
-                  Object.entries(hours).map(([hour, result]) => [hour, { ok: result.ok, peakHeapMiB: round(result.peakHeapBytes / 2 ** 20, 1), peakTotalMiB: round(result.peakTotalBytes / 2 ** 20, 1) }]),
+                  Object.entries(hours).map(([hour, result]) => [
+                    hour,
+                    { ok: result.ok, peakHeapMiB: round(result.peakHeapBytes / 2 ** 20, 1), peakTotalMiB: round(result.peakTotalBytes / 2 ** 20, 1) },
+                  ]),
                 ),
               },
             }
           : {}),
       },
+      backfill: backfills.map(({ cost, ...figures }) => ({
+        ...figures,
+        docsRead: cost.docsRead,
+        docsWritten: cost.docsWritten,
+        largestTransaction: cost.largestTransaction,
+      })),
       elapsedS,
     }),
   );
@@ -715,6 +842,8 @@ function billFigures(bill: Bill) {
     bytes: cost.bytesRead + cost.bytesWritten,
     fileBytesAdded: cost.fileBytesAdded,
     entityWrites: cost.entityWrites,
+    changeRows: cost.changeRows,
+    changeBytes: cost.changeBytes,
   });
   return { unchanged: figures(bill.unchanged), changed: figures(bill.changed) };
 }
@@ -732,7 +861,9 @@ function ratio(a: number, b: number): string {
 function renderTable(): string {
   const out: string[] = [];
   out.push("## Writes, mutations and wall time (median of repeats)", "");
-  out.push("| k | scenario | ideal writes / entity mutations | v2 writes | baseline writes | ratio | v2 entity mutations | baseline entity mutations | ratio | v2 ms | baseline ms | ratio |");
+  out.push(
+    "| k | scenario | ideal writes / entity mutations | v2 writes | baseline writes | ratio | v2 entity mutations | baseline entity mutations | ratio | v2 ms | baseline ms | ratio |",
+  );
   out.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const row of rows) {
     for (const [name, key, ideal] of [
@@ -754,7 +885,9 @@ function renderTable(): string {
     "",
   );
   out.push("## 2026-shaped catalogue (tests/golden, k = 1, v1 paths)", "");
-  out.push("| scenario | ideal writes / entity mutations | v2 writes | baseline writes | v2 entity mutations | baseline entity mutations | v2 ms | baseline ms | ratio |");
+  out.push(
+    "| scenario | ideal writes / entity mutations | v2 writes | baseline writes | v2 entity mutations | baseline entity mutations | v2 ms | baseline ms | ratio |",
+  );
   out.push("| --- | --- | --- | --- | --- | --- | --- | --- | --- |");
   for (const [name, key, ideal] of [
     ["unchanged re-run", "unchanged", "0 / 0"],
@@ -763,7 +896,9 @@ function renderTable(): string {
   ] as const) {
     const v2 = v2026.v2[key];
     const base = v2026.baseline[key];
-    out.push(`| ${name} | ${ideal} | ${v2.writes} | ${base.writes} | ${v2.mutations} | ${base.mutations} | ${v2.wall_ms} | ${base.wall_ms} | ${ratio(v2.wall_ms, base.wall_ms)} |`);
+    out.push(
+      `| ${name} | ${ideal} | ${v2.writes} | ${base.writes} | ${v2.mutations} | ${base.mutations} | ${v2.wall_ms} | ${base.wall_ms} | ${ratio(v2.wall_ms, base.wall_ms)} |`,
+    );
   }
   const limits2026 = (p: Run2026) => (p.limitsOk ? "yes" : `no: ${p.limitErrors.join("; ").slice(0, 200)}`);
   out.push(
@@ -795,14 +930,37 @@ function renderTable(): string {
     "",
     "| k | completes | peak heap (MiB) | peak heap + off-heap (MiB) |",
     "| --- | --- | --- | --- |",
-    ...cap.probes.map(({ k, result }) => `| ${k} | ${result.ok ? "yes" : `no${result.error ? `: ${result.error}` : ""}`} | ${round(result.peakHeapBytes / 2 ** 20, 1)} | ${round(result.peakTotalBytes / 2 ** 20, 1)} |`),
+    ...cap.probes.map(
+      ({ k, result }) =>
+        `| ${k} | ${result.ok ? "yes" : `no${result.error ? `: ${result.error}` : ""}`} | ${round(result.peakHeapBytes / 2 ** 20, 1)} | ${round(result.peakTotalBytes / 2 ** 20, 1)} |`,
+    ),
     "",
     cap.only
       ? `\`--quick\`: only k = ${cap.only.join(" and ")} were probed, no search.`
       : `Largest k that completes: **${cap.maxK}**${cap.firstFailingK ? ` (k = ${cap.firstFailingK} does not)` : ` (the search stopped at ${HEAP_SEARCH_MAX_K})`}. Issue 12 asks for at least 50.`,
     ...(hours ? hoursTable(hours) : []),
+    ...backfillTable(),
   );
   return out.join("\n");
+}
+
+function backfillTable(): string[] {
+  const limits = "32,000 documents and 16 MiB read, 16,000 documents and 16 MiB written";
+  return [
+    "",
+    "### History backfill, 2026-shaped catalogue",
+    "",
+    "Three hourly runs with archival on (the base, an hour in which only telemetry moved, an hour in which 1% of entities changed); then their change rows and the history state deleted and `history/backfill:start` walked to its end in the embedded runtime, which enforces Convex's per-transaction limits (" +
+      limits +
+      "). The largest transaction is measured by the meter (bench/convexCost.ts).",
+    "",
+    "| k | live change rows | rebuilt | equal to live | walk | actions | documents read / written | largest transaction: documents read / written | bytes read / written | wall |",
+    "| --- | --- | --- | --- | --- | --- | --- | --- | --- | --- |",
+    ...backfills.map(
+      (b) =>
+        `| ${b.k} | ${b.liveRows} | ${b.rebuiltRows} | ${b.same ? "yes" : "**no**"} | ${b.status} | ${b.steps} | ${b.cost.docsRead} / ${b.cost.docsWritten} | ${b.cost.largestTransaction.docsRead} / ${b.cost.largestTransaction.docsWritten} | ${size(b.cost.largestTransaction.bytesRead / 1024)} / ${size(b.cost.largestTransaction.bytesWritten / 1024)} | ${round(b.wall_ms / 1000, 1)} s |`,
+    ),
+  ];
 }
 
 /** KiB as MiB or GiB, whichever reads better. */
@@ -873,12 +1031,29 @@ function renderBill(): string[] {
   }
 
   out.push("", "### What 1% changed costs beyond the unchanged hour (v2)", "");
-  out.push("| k | entities changed | entity documents written | extra function calls | extra documents read / written | extra bandwidth | extra bandwidth per changed entity |", "| --- | --- | --- | --- | --- | --- | --- |");
+  out.push(
+    "| k | entities changed | entity documents written | extra function calls | extra documents read / written | extra bandwidth | extra bandwidth per changed entity |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+  );
   for (const bill of headline) {
     const { unchanged, changed } = bill.v2;
     const extra = kibOf(changed) - kibOf(unchanged);
     out.push(
       `| ${kLabel(bill)} | ${bill.changed} | ${changed.entityWrites} | ${changed.calls - unchanged.calls} | ${changed.docsRead - unchanged.docsRead} / ${changed.docsWritten - unchanged.docsWritten} | ${size(extra)} | ${bill.changed > 0 ? `${round(extra / bill.changed, 1)} KiB` : "–"} |`,
+    );
+  }
+
+  out.push("", "### History: change rows at 1% of entities changing every hour (v2)", "");
+  out.push(
+    "Each changed hour adds one `or_changes` row per real change (the unchanged hour adds none); a month is 720 such hours.",
+    "",
+    "| k | entities changed an hour | change rows an hour | bytes an hour | change rows a month | bytes a month | rows in the unchanged hour |",
+    "| --- | --- | --- | --- | --- | --- | --- |",
+  );
+  for (const bill of headline) {
+    const { unchanged, changed } = bill.v2;
+    out.push(
+      `| ${kLabel(bill)} | ${bill.changed} | ${changed.changeRows} | ${size(changed.changeBytes / 1024)} | ${changed.changeRows * RUNS_PER_MONTH} | ${size((changed.changeBytes * RUNS_PER_MONTH) / 1024)} | ${unchanged.changeRows} |`,
     );
   }
 

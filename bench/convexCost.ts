@@ -21,7 +21,9 @@ import type { ActionCtx } from "../convex/_generated/server";
 const KIB = 1024;
 
 export type FunctionCost = { calls: number; docsRead: number; bytesRead: number; kibRead: number; docsWritten: number; bytesWritten: number; kibWritten: number };
-export type RunCost = FunctionCost & { fileBytesAdded: number; byFunction: Record<string, FunctionCost> };
+/** The largest single transaction seen: documents and bytes it read and wrote (Convex allows 32,000 / 16 MiB read and 16,000 / 16 MiB written). */
+export type TransactionPeak = { docsRead: number; bytesRead: number; docsWritten: number; bytesWritten: number };
+export type RunCost = FunctionCost & { fileBytesAdded: number; byFunction: Record<string, FunctionCost>; largestTransaction: TransactionPeak };
 
 const zero = (): FunctionCost => ({ calls: 0, docsRead: 0, bytesRead: 0, kibRead: 0, docsWritten: 0, bytesWritten: 0, kibWritten: 0 });
 const current = new AsyncLocalStorage<string>();
@@ -44,6 +46,23 @@ function charge(kind: "read" | "write", bytes: number) {
   }
 }
 
+/** Each transaction's own tally, kept on its tracker, and the largest of each kind so far. */
+const perTransaction = new WeakMap<object, TransactionPeak>();
+function chargeTransaction(tracker: object, kind: "read" | "write", bytes: number) {
+  if (!active) return;
+  const tally = perTransaction.get(tracker) ?? { docsRead: 0, bytesRead: 0, docsWritten: 0, bytesWritten: 0 };
+  perTransaction.set(tracker, tally);
+  if (kind === "read") {
+    tally.docsRead++;
+    tally.bytesRead += bytes;
+  } else {
+    tally.docsWritten++;
+    tally.bytesWritten += bytes;
+  }
+  const peak = active.largestTransaction;
+  for (const key of ["docsRead", "bytesRead", "docsWritten", "bytesWritten"] as const) peak[key] = Math.max(peak[key], tally[key]);
+}
+
 let installed = false;
 /** Hooks the tracker once per process. Its own bookkeeping (and the limits it enforces) is unchanged. */
 function install() {
@@ -54,10 +73,12 @@ function install() {
   const trackWrite = proto.trackWrite;
   proto.trackRead = function (this: unknown, size: number) {
     charge("read", size);
+    chargeTransaction(this as object, "read", size);
     return trackRead.call(this, size);
   };
   proto.trackWrite = function (this: unknown, size: number) {
     charge("write", size);
+    chargeTransaction(this as object, "write", size);
     return trackWrite.call(this, size);
   };
 }
@@ -66,7 +87,7 @@ function install() {
 export async function metered<T>(ctx: ActionCtx, body: (ctx: ActionCtx) => Promise<T>): Promise<{ result: T; cost: RunCost }> {
   install();
   if (active) throw new Error("convexCost: one metered run at a time");
-  const cost: RunCost = { ...zero(), fileBytesAdded: 0, byFunction: {} };
+  const cost: RunCost = { ...zero(), fileBytesAdded: 0, byFunction: {}, largestTransaction: { docsRead: 0, bytesRead: 0, docsWritten: 0, bytesWritten: 0 } };
   active = cost;
   cost.calls = 1; // the action itself
   (cost.byFunction["(the action)"] = zero()).calls = 1;

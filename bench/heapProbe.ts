@@ -32,7 +32,11 @@ import { join } from "node:path";
 
 const baseUrl = process.argv[2];
 const paths = (process.argv[3] ?? "v1") as UpstreamPaths;
-const option = (name: string) => process.argv.slice(4).find((arg) => arg.startsWith(`--${name}=`))?.slice(name.length + 3);
+const option = (name: string) =>
+  process.argv
+    .slice(4)
+    .find((arg) => arg.startsWith(`--${name}=`))
+    ?.slice(name.length + 3);
 const recordRowsTo = option("record-rows");
 const manifestDir = option("manifest");
 let peak = 0;
@@ -103,7 +107,8 @@ const ctx = {
     if (name.endsWith("snapshot_runs:start")) return { run_id: "run", skipped_for: null, took_over_from: null, newer: null };
     if (name.endsWith("applyBatch")) {
       if (recordRowsTo) appendFileSync(recordRowsTo, rowEntries(args as BatchArgs));
-      return { inserted: 0, updated: 0, unchanged: 0, marked: 0 };
+      // What the mutation returns, with no change rows (the probe keeps no tables).
+      return { inserted: 0, updated: 0, unchanged: 0, stale: 0, marked: 0, events: 0, paths: [] };
     }
     return null;
   },
@@ -152,5 +157,7 @@ try {
   );
 } catch (error) {
   clearInterval(sampler);
-  process.stdout.write(`${JSON.stringify({ ok: false, error: error instanceof Error ? error.message : String(error), peakHeapBytes: peak, peakTotalBytes: peakTotal })}\n`);
+  process.stdout.write(
+    `${JSON.stringify({ ok: false, error: error instanceof Error ? error.message : String(error), peakHeapBytes: peak, peakTotalBytes: peakTotal })}\n`,
+  );
 }
