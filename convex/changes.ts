@@ -13,16 +13,15 @@ import { endpointKey } from "../src/openrouter/schemas";
 import { findEndpoint, findModel } from "./lib/entityRows";
 import { pageOptions } from "./lib/queryLimits";
 import { rewriteRow } from "./history/changeLog";
-import { coveredAt, readCoverage, readEntityEvents, readFeedPage, readPriceHistory, rowAsOfInstant } from "./history/historyReads";
-import { changeRowFields, vEntityKind, vFeedFilter, vPathTally } from "./history/validators";
+import { coveredAt, itemOf, readCoverage, readEntityEvents, readFeedPage, readPriceHistory, readRunRewrites, rowAsOfInstant } from "./history/historyReads";
+import { vChangeItem, vEntityKind, vFeedFilter, vPathTally } from "./history/validators";
 import { vEndpointKey } from "./lib/validators";
 
-const { revert: _revert, ...itemFields } = changeRowFields;
-/** A change row as the public queries return it (the revert is for as-of reads only). */
-const vChangeItem = v.object({ _id: v.id("or_changes"), _creationTime: v.number(), ...itemFields });
-
-/** Rows rolled back per catalogue page: each may read its events. */
-const MAX_AS_OF_PAGE = 100;
+/**
+ * Rows rolled back per catalogue page: each reads its events after the instant, a few KB each, so
+ * a page far back stays inside a query's 16 MiB (25 rows × 90 events, a year of 1% changing hourly).
+ */
+const MAX_AS_OF_PAGE = 25;
 
 const vEntityState = v.union(v.null(), v.object({ value: v.any(), available: v.boolean(), unavailable_reason: v.union(v.string(), v.null()) }));
 const vAsOf = v.object({ at: v.number(), exact: v.boolean(), state: vEntityState });
@@ -51,7 +50,7 @@ export const forEndpoint = query({
   returns: paginationResultValidator(vChangeItem),
   handler: async (ctx, { paginationOpts, ...key }) => {
     const page = await readEntityEvents(ctx, "endpoint", endpointKey(key), pageOptions(paginationOpts));
-    return { ...page, page: page.page.map(({ revert: _revert, ...item }) => item) };
+    return { ...page, page: page.page.map(itemOf) };
   },
 });
 
@@ -102,7 +101,7 @@ export const endpointAsOf = query({
 });
 
 /**
- * Public: the whole catalogue as it was at `at`, one table a page at a time (at most 100 rows read
+ * Public: the whole catalogue as it was at `at`, one table a page at a time (at most 25 rows read
  * a page): each entity that existed then, as it was. Unavailable ones only with
  * `include_unavailable`. A page may hold fewer items than it read: page until `isDone`.
  */
@@ -158,10 +157,8 @@ export const recordRewrites = internalMutation({
   args: { run_id: v.id("snapshot_runs"), snapshot_at: v.number(), rewrites: v.array(vPathTally) },
   returns: v.null(),
   handler: async (ctx, { run_id, snapshot_at, rewrites }) => {
-    const recorded = await ctx.db
-      .query("or_changes")
-      .withIndex("by_run_id_and_event", (q) => q.eq("run_id", run_id).eq("event", "rewrite"))
-      .take(100);
+    // Every rewrite row of the run: a run records at most `MAX_REWRITES_PER_RUN`.
+    const recorded = await readRunRewrites(ctx, run_id);
     for (const rewrite of rewrites) {
       // A retried call records nothing twice.
       if (recorded.some((row) => row.entity === rewrite.entity && row.key === rewrite.path)) continue;

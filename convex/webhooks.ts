@@ -21,7 +21,7 @@ import { internal } from "./_generated/api";
 import { internalAction, internalMutation, internalQuery } from "./_generated/server";
 import schema from "./schema";
 import { checkedLimit } from "./lib/queryLimits";
-import { changeRowFields, vFeedFilter } from "./history/validators";
+import { vChangeItem, vFeedFilter } from "./history/validators";
 import {
   attemptDelivery,
   checkSubscription,
@@ -32,10 +32,6 @@ import {
   recordAttempt as recordAttemptHandler,
   vAttemptOutcome,
 } from "./history/webhookDeliveries";
-
-const { revert: _revert, ...itemFields } = changeRowFields;
-/** A change row as a webhook posts it: as `changes:feed` returns it. */
-const vChangeItem = v.object({ _id: v.id("or_changes"), _creationTime: v.number(), ...itemFields });
 
 const vSubscriptionView = v.object({
   _id: v.id("webhook_subscriptions"),

@@ -90,7 +90,7 @@ function factsOf(run: Doc<"snapshot_runs">): RunRow {
 
 /**
  * Inserts the change rows not there yet: a row is there when one of the same (entity, key,
- * snapshot) is, an entity's event or a path's rewrite alike. Returns how many it inserted, and
+ * snapshot, event, reason) is, an entity's event or a path's rewrite alike. Returns how many it inserted, and
  * counts them on the walk.
  */
 export async function insertChangeRows(ctx: MutationCtx, backfill_id: Id<"history_backfills">, rows: ChangeRow[]): Promise<number> {
@@ -100,7 +100,7 @@ export async function insertChangeRows(ctx: MutationCtx, backfill_id: Id<"histor
       .query("or_changes")
       .withIndex("by_entity_and_key_and_snapshot_at", (q) => q.eq("entity", row.entity).eq("key", row.key).eq("snapshot_at", row.snapshot_at))
       .take(SAME_KEY_ROWS);
-    if (same.some((known) => (known.event === "rewrite") === (row.event === "rewrite"))) continue;
+    if (same.some((known) => known.event === row.event && known.reason === row.reason)) continue;
     await ctx.db.insert("or_changes", row);
     inserted++;
   }

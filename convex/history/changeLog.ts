@@ -26,8 +26,13 @@ import type { EntityKind } from "../../src/history/entityDiff";
 import { revertOf } from "../../src/history/revert";
 import type { ChangeRow } from "./validators";
 
-/** Above this many UTF-16 units of JSON, a row's field values are left out (its revert still holds the exact before): a document may hold 1 MiB. */
-export const MAX_CHANGE_ROW_CHARS = 800_000;
+/** Above this many UTF-8 bytes of JSON, a row's field values are left out (its revert still holds the exact before): a document may hold 1 MiB. */
+export const MAX_CHANGE_ROW_BYTES = 900 * 1024;
+/**
+ * Deepest a change row may nest before its field values are left out: Convex allows 16, and a
+ * field's before or after sits three levels down (`fields` → item → value).
+ */
+export const MAX_CHANGE_ROW_DEPTH = 15;
 
 export const HISTORY_STATE = "history";
 
@@ -67,11 +72,12 @@ export class ChangeLog {
 }
 
 /**
- * `row`, or when its JSON would be too large for a document, the same row with each field's
- * values left out (paths, tags, rates and the revert kept).
+ * `row`, or when it would be too large or too deep for a document, the same row with each field's
+ * values left out (paths, tags, rates and the revert, which is text, kept). The revert is at most
+ * the entity's own size (900 KiB, `MAX_ENTITY_BYTES`), so what is kept always fits.
  */
 export function boundedRow(row: ChangeRow): ChangeRow {
-  if (JSON.stringify(row).length <= MAX_CHANGE_ROW_CHARS) return row;
+  if (depthOf(row) <= MAX_CHANGE_ROW_DEPTH && new TextEncoder().encode(JSON.stringify(row)).byteLength <= MAX_CHANGE_ROW_BYTES) return row;
   return {
     ...row,
     fields: row.fields.map((field) => ("added" in field ? { ...field, added: [], removed: [] } : { ...field, before: null, after: null })),
@@ -104,6 +110,14 @@ export function rewriteRow(
     count,
     ...(at.backfilled ? { backfilled: true } : {}),
   };
+}
+
+/** How deep a JSON value nests: 0 for a scalar, 1 for an object or array of scalars. */
+function depthOf(value: unknown): number {
+  if (value === null || typeof value !== "object") return 0;
+  let deepest = 0;
+  for (const item of Object.values(value)) deepest = Math.max(deepest, depthOf(item));
+  return deepest + 1;
 }
 
 /** Records the first live snapshot the first time a run records history (as-of is exact from there). */

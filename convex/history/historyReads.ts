@@ -8,13 +8,13 @@
  */
 import type { PaginationOptions, PaginationResult } from "convex/server";
 import { ConvexError } from "convex/values";
-import type { Doc } from "../_generated/dataModel";
+import type { Doc, Id } from "../_generated/dataModel";
 import type { QueryCtx } from "../_generated/server";
 import { entityAsOf, priceHistory, type EntityAsOf, type RatePeriod } from "../../src/history/asOf";
 import type { EntityKind } from "../../src/history/entityDiff";
 import { checkFilter, feedIndex, foldRewrites, foldsRewrites, matchesFilter, type FeedFilter } from "../../src/history/feed";
+import { MAX_REWRITES_PER_RUN } from "../../src/history/changeEvents";
 import { endpointKey } from "../../src/openrouter/schemas";
-import { rowAsOf } from "../lib/entityRows";
 import { HISTORY_STATE } from "./changeLog";
 
 /** A change row as the public reads return it: without the revert, which only as-of reads use. */
@@ -25,9 +25,6 @@ export type ChangeItem = Omit<Doc<"or_changes">, "revert">;
  * five years. At a few KB a row this stays well inside a query's 16 MiB read.
  */
 export const MAX_ENTITY_EVENTS = 2_000;
-
-/** Rewrite rows read per run when folding: one per path, and a run rewrites few paths. */
-const MAX_REWRITES_PER_RUN = 100;
 
 /**
  * One page of the feed, newest first. Reads `paginationOpts.numItems` rows through the filter's
@@ -42,36 +39,44 @@ export async function readFeedPage(ctx: QueryCtx, filter: FeedFilter, pagination
   } catch (error) {
     throw new ConvexError(error instanceof Error ? error.message : String(error));
   }
-  const { index, field, value } = feedIndex(filter);
-  const page = await ctx.db
-    .query("or_changes")
-    .withIndex(index, (q) => {
-      // Each of these indexes is (field?, snapshot_at): fix the field, then bound the time.
-      let range = (field === null ? q : (q as any).eq(field, value)) as any;
-      if (filter.since !== undefined) range = range.gte("snapshot_at", filter.since);
-      if (filter.until !== undefined) range = range.lte("snapshot_at", filter.until);
-      return range;
-    })
-    .order("desc")
-    .paginate(paginationOpts);
+  const page = await feedRange(ctx, filter).order("desc").paginate(paginationOpts);
   let rows = page.page.filter((row) => matchesFilter(row, filter));
   if (foldsRewrites(filter)) rows = foldRewrites(rows, await rewritesOfRuns(ctx, rows));
   return { ...page, page: rows.map(itemOf) };
+}
+
+/** The change rows in the filter's index, within its time range (every index ends in `snapshot_at`; an open end is ±Infinity). */
+function feedRange(ctx: QueryCtx, filter: FeedFilter) {
+  const [since, until] = [filter.since ?? -Infinity, filter.until ?? Infinity];
+  const changes = ctx.db.query("or_changes");
+  const choice = feedIndex(filter);
+  switch (choice.index) {
+    case "by_model_slug_and_snapshot_at":
+      return changes.withIndex(choice.index, (q) => q.eq("model_slug", choice.value).gte("snapshot_at", since).lte("snapshot_at", until));
+    case "by_provider_slug_and_snapshot_at":
+      return changes.withIndex(choice.index, (q) => q.eq("provider_slug", choice.value).gte("snapshot_at", since).lte("snapshot_at", until));
+    case "by_entity_and_snapshot_at":
+      return changes.withIndex(choice.index, (q) => q.eq("entity", choice.value).gte("snapshot_at", since).lte("snapshot_at", until));
+    case "by_snapshot_at":
+      return changes.withIndex(choice.index, (q) => q.gte("snapshot_at", since).lte("snapshot_at", until));
+  }
 }
 
 /** The rewrite rows of the runs of `rows`, by run id. */
 async function rewritesOfRuns(ctx: QueryCtx, rows: readonly Doc<"or_changes">[]): Promise<Map<string, Doc<"or_changes">[]>> {
   const rewrites = new Map<string, Doc<"or_changes">[]>();
   for (const run_id of new Set(rows.flatMap((row) => (row.event === "updated" && row.run_id !== null ? [row.run_id] : [])))) {
-    rewrites.set(
-      run_id,
-      await ctx.db
-        .query("or_changes")
-        .withIndex("by_run_id_and_event", (q) => q.eq("run_id", run_id).eq("event", "rewrite"))
-        .take(MAX_REWRITES_PER_RUN),
-    );
+    rewrites.set(run_id, await readRunRewrites(ctx, run_id));
   }
   return rewrites;
+}
+
+/** A run's broad-rewrite rows (at most `MAX_REWRITES_PER_RUN`, all a run records). */
+export function readRunRewrites(ctx: QueryCtx, run_id: Id<"snapshot_runs">): Promise<Doc<"or_changes">[]> {
+  return ctx.db
+    .query("or_changes")
+    .withIndex("by_run_id_and_event", (q) => q.eq("run_id", run_id).eq("event", "rewrite"))
+    .take(MAX_REWRITES_PER_RUN);
 }
 
 /** One entity's events, newest first, a page at a time: `key` is a model's slug or an endpoint's `endpointKey`. */
@@ -118,10 +123,13 @@ export async function readCoverage(ctx: QueryCtx) {
 /** An entity as of `at`: null when it did not exist then; `exact` is false before history covers `at`. */
 export type AsOfAnswer = { at: number; exact: boolean; state: EntityAsOf | null };
 
-/** A stored row rolled back to `at` (`entityAsOf`); a row that holds nothing newer than `at` is as it is. */
+/**
+ * A stored row rolled back to `at` (`entityAsOf`) through its events after `at`: one index range,
+ * empty for a row unchanged since. (Not skipped by the row's own timestamps: a backfilled event can
+ * be newer than any of them.)
+ */
 export async function rowAsOfInstant(ctx: QueryCtx, entity: EntityKind, row: Doc<"or_models"> | Doc<"or_endpoints">, at: number): Promise<EntityAsOf | null> {
   const key = entity === "model" ? (row as Doc<"or_models">).slug : endpointKey(row as Doc<"or_endpoints">);
-  if (rowAsOf(row) <= at) return entityAsOf(row, []);
   return entityAsOf(row, await eventsAfter(ctx, entity, key, at));
 }
 
@@ -141,6 +149,7 @@ export async function readPriceHistory(ctx: QueryCtx, row: Doc<"or_endpoints">):
   return { periods: priceHistory(row, events), complete };
 }
 
-function itemOf({ revert: _revert, ...item }: Doc<"or_changes">): ChangeItem {
+/** A change row as the public reads and webhooks give it: without the revert. */
+export function itemOf({ revert: _revert, ...item }: Doc<"or_changes">): ChangeItem {
   return item;
 }

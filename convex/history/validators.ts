@@ -70,6 +70,10 @@ export const changeRowFields = {
 export const vChangeRow = v.object(changeRowFields);
 export type ChangeRow = Infer<typeof vChangeRow>;
 
+const { revert: _revert, ...itemFields } = changeRowFields;
+/** A change row as the public queries return it and webhooks post it: the revert is for as-of reads only. */
+export const vChangeItem = v.object({ _id: v.id("or_changes"), _creationTime: v.number(), ...itemFields });
+
 /** The feed's filters (`changes.feed`, the HTTP feeds, a webhook's subscription). */
 export const vFeedFilter = v.object({
   /** Snapshot times, inclusive, in ms. */

@@ -27,7 +27,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { ActionCtx, MutationCtx, QueryCtx } from "../_generated/server";
 import { checkFilter, foldRewrites, foldsRewrites, matchesFilter, type FeedFilter } from "../../src/history/feed";
 import { cutBatches, MAX_ATTEMPTS, planBatches, postWebhook, retryDelayMs, webhookBody } from "../../src/history/webhookPayload";
-import type { ChangeItem } from "./historyReads";
+import { itemOf, readRunRewrites, type ChangeItem } from "./historyReads";
 
 /** Change rows of a run read by one query: rows are a few KB, and a query may read 16 MiB. */
 export const RUN_ROWS_PER_PAGE = 100;
@@ -43,9 +43,6 @@ export const ATTEMPT_BUDGET_MS = 4 * 60_000;
 
 /** How long a claim holds a delivery: longer than any action can run, so it never lapses under a live attempt. */
 export const LEASE_MS = 11 * 60_000;
-
-/** Rewrite rows read per run when folding: one per path, and a run rewrites few paths. */
-const MAX_REWRITES_PER_RUN = 100;
 
 /** How an attempt ended, as `recordAttempt` records it. */
 export const vAttemptOutcome = v.union(
@@ -88,7 +85,12 @@ export function checkSubscription(args: { url: string; secret: string; filter?: 
 /** A page of a run's change rows, as the events a filter delivers of it (possibly none while not done). */
 export type MatchingPage = { events: ChangeItem[]; continueCursor: string; isDone: boolean };
 
-/** One page of a run's change rows (in index order), and those of them that `filter` delivers, as the feed would show them. */
+/**
+ * One page of a run's change rows (in index order), and those of them that `filter` delivers, as
+ * the feed would show them. Only rows written by the run itself count (created by its end): a
+ * removal a person accepts later is dated the run's snapshot too, but arriving after the plan it
+ * would shift every batch of a delivery under way, so it is not posted (the feed and queries have it).
+ */
 export async function readMatchingPage(
   ctx: QueryCtx,
   { run_id, filter, cursor }: { run_id: Id<"snapshot_runs">; filter: FeedFilter; cursor: string | null },
@@ -97,15 +99,13 @@ export async function readMatchingPage(
     .query("or_changes")
     .withIndex("by_run_id_and_event", (q) => q.eq("run_id", run_id))
     .paginate({ cursor, numItems: RUN_ROWS_PER_PAGE });
-  let rows = page.page.filter((row) => matchesFilter(row, filter));
+  const ended_at = (await ctx.db.get(run_id))?.ended_at ?? Infinity;
+  let rows = page.page.filter((row) => row._creationTime <= ended_at && matchesFilter(row, filter));
   if (foldsRewrites(filter) && rows.some((row) => row.event === "updated")) {
-    const rewrites = await ctx.db
-      .query("or_changes")
-      .withIndex("by_run_id_and_event", (q) => q.eq("run_id", run_id).eq("event", "rewrite"))
-      .take(MAX_REWRITES_PER_RUN);
+    const rewrites = await readRunRewrites(ctx, run_id);
     rows = foldRewrites(rows, new Map([[run_id as string, rewrites]]));
   }
-  return { events: rows.map(({ revert: _revert, ...item }) => item), continueCursor: page.continueCursor, isDone: page.isDone };
+  return { events: rows.map(itemOf), continueCursor: page.continueCursor, isDone: page.isDone };
 }
 
 /** The delivery row of (subscription, run), or null. */

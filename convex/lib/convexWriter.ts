@@ -55,7 +55,7 @@ import {
   type ManifestTable,
 } from "../../src/manifest/catalogueManifest";
 import { SeenEntries } from "../../src/manifest/seenEntries";
-import { broadTallies, mergeTallies, type PathTally } from "../../src/history/changeEvents";
+import { mergeTallies, runRewrites, type PathTally } from "../../src/history/changeEvents";
 import { modelIsAvailable, variantKey } from "../../src/openrouter/schemas";
 import { CHUNKS_PER_QUERY, REBUILD_STUCK_MS } from "./manifestStore";
 
@@ -149,6 +149,8 @@ export class ConvexWriter implements OutputHandler {
   events = 0;
   /** The paths the run's `updated` change rows changed, and those over the broad-rewrite share (set at the end). */
   private pathTallies: PathTally[] = [];
+  /** Rows in each table before the run's writes (set once removals are decided). */
+  private tableSizes = { model: 0, endpoint: 0 };
   rewrites: PathTally[] = [];
   /** What was withheld, for the run record; null when nothing was. */
   withheldSummary: WithheldSummary | null = null;
@@ -364,9 +366,9 @@ export class ConvexWriter implements OutputHandler {
 
   /** Buffers one change: flushed first when it would overflow the byte budget, and after at 100 items (small rows go 100 to a mutation, large ones fewer). */
   private async queue(item: BatchItem) {
-    if (this.pending.length > 0 && this.pendingBytes + item.bytes > MAX_BATCH_BYTES) await this.apply(this.takePending());
+    if (this.pending.length > 0 && this.pendingBytes + writtenBytes(item) > MAX_BATCH_BYTES) await this.apply(this.takePending());
     this.pending.push(item);
-    this.pendingBytes += item.bytes;
+    this.pendingBytes += writtenBytes(item);
     if (this.pending.length >= MAX_BATCH_ROWS) await this.apply(this.takePending());
   }
 
@@ -511,6 +513,11 @@ export class ConvexWriter implements OutputHandler {
       holdAll: candidates ? ((await this.options.holdRemovals?.()) ?? null) : null,
     };
     const removals = this.tracker.removals(guard);
+    // The tables' sizes, for the run's broad rewrites: the manifest's when it is whole, else the rows read.
+    const wholeManifest = this.fromManifest && this.roots.or_models?.complete === true && this.roots.or_endpoints?.complete === true;
+    this.tableSizes = wholeManifest
+      ? { model: this.roots.or_models!.entries, endpoint: this.roots.or_endpoints!.entries }
+      : { model: this.state.models.size, endpoint: this.state.endpoints.size };
     // Every decision is made: what is stored is not needed again, and can go before anything is read back.
     this.state.models.clear();
     this.state.endpoints.clear();
@@ -547,7 +554,7 @@ export class ConvexWriter implements OutputHandler {
       ...this.relistings(),
     ];
     this.seen = seenEntries();
-    for (const chunk of chunkByBudget(items, { maxItems: MAX_BATCH_ROWS, maxBytes: MAX_BATCH_BYTES }, (item) => item.bytes)) await this.apply(chunk);
+    for (const chunk of chunkByBudget(items, { maxItems: MAX_BATCH_ROWS, maxBytes: MAX_BATCH_BYTES }, writtenBytes)) await this.apply(chunk);
     await this.chain;
     await this.recordRewrites();
     this.options.metrics?.emit({ t: "writer_stats", writer: this.name, counts: { ...this.tracker.counts } });
@@ -571,12 +578,11 @@ export class ConvexWriter implements OutputHandler {
 
   /**
    * One summary row per field path the run's `updated` rows changed on more than
-   * `broadRewriteShare` of a table (its rows before the run, from the manifest root): one mutation,
-   * only in a run that has one.
+   * `broadRewriteShare` of a table (its rows before the run), at most `MAX_REWRITES_PER_RUN`: one
+   * mutation, only in a run that has one.
    */
   private async recordRewrites() {
-    const sizes = { model: this.roots.or_models?.entries ?? 0, endpoint: this.roots.or_endpoints?.entries ?? 0 };
-    this.rewrites = broadTallies(this.pathTallies, sizes, this.options.broadRewriteShare ?? DEFAULT_BROAD_REWRITE_SHARE);
+    this.rewrites = runRewrites(this.pathTallies, this.tableSizes, this.options.broadRewriteShare ?? DEFAULT_BROAD_REWRITE_SHARE);
     const run_id = this.options.run_id;
     if (this.rewrites.length === 0 || !run_id) return;
     await this.ctx.runMutation(internal.changes.recordRewrites, { run_id, snapshot_at: this.options.snapshot_at, rewrites: this.rewrites });
@@ -649,6 +655,15 @@ type BatchItem =
   | { kind: "unavailableEndpoint"; key: EndpointKey; bytes: number }
   | { kind: "movedEndpoint"; key: EndpointKey; to: string; bytes: number }
   | { kind: "relistedModel"; slug: string; listed: boolean; bytes: number };
+/**
+ * What an item may write, for the batch budget: an entity write lands the row and, when it changed,
+ * its change row, which holds the changed values before and after and the revert: up to four times
+ * the row. Marks and relistings write a few fields.
+ */
+function writtenBytes(item: BatchItem): number {
+  return item.kind === "model" || item.kind === "endpoint" ? item.bytes * 4 : item.bytes;
+}
+
 function modelItem(change: ModelChange<ModelFacts>): BatchItem {
   return { kind: "model", row: { value: wholeModel(change.value), content_hash: change.content_hash, available: change.available }, bytes: change.bytes };
 }

@@ -10,7 +10,8 @@
  * Exact from the first snapshot history covers: every write since then left an event, except a
  * write that only reordered a set or re-spelt a rate (no real change, so no event), which the
  * rolled-back value shows as it is spelt now. An unavailable model's reason may also read as it is
- * now: relisting one (gone ↔ listed with no endpoint) writes no event.
+ * now: relisting one (gone ↔ listed with no endpoint) writes no event, and a content write to an
+ * unavailable model sets its reason to "listed with no endpoint now" without undoing it.
  */
 import type { ConvexJson } from "../openrouter/convexSafe";
 import { ratesOfEntity } from "./entityDiff";

@@ -24,7 +24,7 @@
  */
 import { endpointKey, type OrEndpoint, type OrModel } from "../openrouter/schemas";
 import { compareText } from "../lib/compareText";
-import { diffEntityTagged, type ChangeTag, type EntityKind, type RateChange, type TaggedFieldChange } from "./entityDiff";
+import { diffEntityTagged, isWithinPath, type ChangeTag, type EntityKind, type RateChange, type TaggedFieldChange } from "./entityDiff";
 
 export type ChangeEventKind = "added" | "removed" | "returned" | "moved" | "updated";
 
@@ -170,6 +170,19 @@ export function mergeTallies(a: readonly PathTally[], b: readonly PathTally[]): 
   return sortTallies([...merged.values()]);
 }
 
+/** The most broad rewrites one run records (the most widespread first), and the most a feed reads to fold a run's rows. */
+export const MAX_REWRITES_PER_RUN = 100;
+
+/**
+ * The broad rewrites a run records: the tallies over `share` × their table's size, the most
+ * widespread first, at most `MAX_REWRITES_PER_RUN`.
+ */
+export function runRewrites(tallies: readonly PathTally[], tableSizes: { model: number; endpoint: number }, share: number): PathTally[] {
+  return broadTallies(tallies, tableSizes, share)
+    .sort((a, b) => b.count - a.count || compareText(a.entity, b.entity) || compareText(a.path, b.path))
+    .slice(0, MAX_REWRITES_PER_RUN);
+}
+
 /** The tallies over `share` × their table's size. */
 export function broadTallies(tallies: readonly PathTally[], tableSizes: { model: number; endpoint: number }, share: number): PathTally[] {
   if (!(share >= 0 && share <= 1)) throw new RangeError(`broadRewrites: share ${share} is not between 0 and 1`);
@@ -178,11 +191,6 @@ export function broadTallies(tallies: readonly PathTally[], tableSizes: { model:
 
 function sortTallies(tallies: PathTally[]): PathTally[] {
   return tallies.sort((a, b) => compareText(a.entity, b.entity) || compareText(a.path, b.path));
-}
-
-/** Whether a rate's path is the field's path or lies inside it. */
-function isWithinPath(path: string, ancestor: string): boolean {
-  return path === ancestor || (path.startsWith(ancestor) && (path[ancestor.length] === "." || path[ancestor.length] === "["));
 }
 
 const EMPTY_DIFF = { fields: [], tags: [], rates: [] } as const satisfies { fields: TaggedFieldChange[]; tags: ChangeTag[]; rates: RateChange[] };

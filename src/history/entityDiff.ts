@@ -283,7 +283,7 @@ function percentChange(before: number | null, after: number | null): number | nu
 }
 
 function tagOf(place: Place, rates: readonly RateChange[]): ChangeTag {
-  if (RATE_CARD_FIELDS.has(place.top)) return rates.some((rate) => isWithin(rate.path, place.path)) ? "price" : "metadata";
+  if (RATE_CARD_FIELDS.has(place.top)) return rates.some((rate) => isWithinPath(rate.path, place.path)) ? "price" : "metadata";
   for (let length = place.pattern.length; length > 0; length--) {
     const tag = TAG_OF_PATTERN.get(place.pattern.slice(0, length).join(".").replaceAll(".[]", "[]"));
     if (tag) return tag;
@@ -291,8 +291,8 @@ function tagOf(place: Place, rates: readonly RateChange[]): ChangeTag {
   return TAG_PREFIXES.find(([prefix]) => place.top.startsWith(prefix))?.[1] ?? "metadata";
 }
 
-/** Whether `path` is `ancestor` or lies inside it. */
-function isWithin(path: string, ancestor: string): boolean {
+/** Whether the dotted `path` is `ancestor` or lies inside it (`pricing.prompt` in `pricing`, `a[0]` in `a`). */
+export function isWithinPath(path: string, ancestor: string): boolean {
   return path === ancestor || (path.startsWith(ancestor) && (path[ancestor.length] === "." || path[ancestor.length] === "["));
 }
 

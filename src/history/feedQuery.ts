@@ -37,6 +37,9 @@ export const CHANGE_TAGS = [
   "availability",
   "metadata",
 ] as const satisfies readonly ChangeTag[];
+// The other way round: a tag added to `ChangeTag` must be listed here, or this does not compile.
+const everyTagListed: [Exclude<ChangeTag, (typeof CHANGE_TAGS)[number]>] extends [never] ? true : false = true;
+void everyTagListed;
 
 /** Rows a feed page reads when no `limit` is given. */
 export const DEFAULT_FEED_LIMIT = 50;

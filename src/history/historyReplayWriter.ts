@@ -19,7 +19,7 @@ import { endpointKey, modelIsAvailable, type OrEndpoint, type OrModel } from "..
 import { canonicalJson, contentFingerprint } from "../lib/canonicalJson";
 import { createChangeTracker, type RemovalGuard, type TrackedChange } from "../pipeline/changeTracker";
 import type { OutputHandler, PipelineResult } from "../pipeline/types";
-import { broadTallies, eventOfMark, eventOfWrite, LISTED_WITHOUT_ENDPOINT, tallyPaths, type ChangeEvent, type PathTally, type UnavailableMark } from "./changeEvents";
+import { eventOfMark, runRewrites, eventOfWrite, LISTED_WITHOUT_ENDPOINT, tallyPaths, type ChangeEvent, type PathTally, type UnavailableMark } from "./changeEvents";
 import type { EntityKind } from "./entityDiff";
 import { revertOf } from "./revert";
 import type { ShadowCatalogue } from "./shadowCatalogue";
@@ -113,7 +113,7 @@ export class HistoryReplayWriter implements OutputHandler {
       for (const slug of removals.withheldKeys.models) await this.mark("model", slug, accepted, { reason: accepted });
       for (const endpoint of removals.withheldKeys.endpoints) await this.mark("endpoint", endpointKey(endpoint), accepted, { reason: accepted });
     }
-    this.rewrites = this.options.record ? broadTallies(this.tallies, this.sizes, this.options.broadRewriteShare) : [];
+    this.rewrites = this.options.record ? runRewrites(this.tallies, this.sizes, this.options.broadRewriteShare) : [];
   }
 
   /** A decided write: landed on the shadow, and its event handed out. */

@@ -122,11 +122,14 @@ export async function postWebhook(post: {
   const doFetch = post.fetch ?? ((input, init) => fetch(input, init));
   try {
     const headers = { "Content-Type": "application/json", "User-Agent": USER_AGENT, ...(await signedHeaders(post.secret, post)) };
-    const response = await doFetch(post.url, { method: "POST", headers, body: post.body, signal: AbortSignal.timeout(timeoutMs) });
+    // Never followed: a redirect would send the signed body on to wherever it points.
+    const response = await doFetch(post.url, { method: "POST", headers, body: post.body, redirect: "manual", signal: AbortSignal.timeout(timeoutMs) });
     // The answer's body is not read: a receiver only says yes or no.
     await response.body?.cancel().catch(() => undefined);
-    // A 301/302/303 turns a followed POST into a GET: what answered was not a delivery.
-    if (response.redirected) return { ok: false, status: response.status, error: `redirected to ${response.url}; subscribe with the URL that answers` };
+    if (response.redirected || (response.status >= 300 && response.status < 400) || response.type === "opaqueredirect") {
+      const location = response.headers.get("location");
+      return { ok: false, status: response.status, error: `redirected${location ? ` to ${location}` : ""}; subscribe with the URL that answers` };
+    }
     if (response.status >= 200 && response.status < 300) return { ok: true, status: response.status };
     return { ok: false, status: response.status, error: `HTTP ${response.status}${response.statusText ? ` ${response.statusText}` : ""}` };
   } catch (error) {

@@ -86,11 +86,14 @@ describe("postWebhook", () => {
     expect(Math.abs(received.timestamp - Date.now() / 1000)).toBeLessThan(60);
   });
 
-  it("fails with the status on a 500, and on a redirect (a followed POST turns into a GET)", async () => {
+  it("fails with the status on a 500, and on a redirect, which it never follows (the signed body would go on to wherever it points)", async () => {
     expect(await post("/broken")).toEqual({ ok: false, status: 500, error: "HTTP 500 Internal Server Error" });
+    const before = receiver.posts.length;
     const moved = await post("/moved");
-    expect(moved).toMatchObject({ ok: false, status: 200 });
-    expect(!moved.ok && moved.error).toMatch(/^redirected to http:\/\/127\.0\.0\.1:\d+\/elsewhere/);
+    expect(moved).toMatchObject({ ok: false, status: 302 });
+    expect(!moved.ok && moved.error).toMatch(/^redirected to \/elsewhere/);
+    // Only /moved was asked: nothing reached /elsewhere.
+    expect(receiver.posts.slice(before).map((request) => request.path)).toEqual(["/moved"]);
   });
 
   it("fails with no status on a closed port and on no answer within the timeout", async () => {
