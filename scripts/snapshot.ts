@@ -2,156 +2,122 @@
  * `npm run snapshot`: run `snapshots_v2:runDemo` inside an embedded Convex runtime (convex-test,
  * transaction limits on), in remote mode. Requests go over real HTTP to a loopback server serving
  * a recording, so fetch, archival, diffing and batch writes all run as in a deployment.
+ * `npm run snapshot -- --help` prints the options (scripts/lib/snapshotArgs.ts).
  *
- *   npm run snapshot                                  # the 2026-shaped golden recording
- *   npm run snapshot -- --recording A.json --recording B.json   # one run per recording, same backend
- *   npm run snapshot -- --recording tests/golden/recording-2025-05-20.json   # the real May 2025 recording
- *   npm run snapshot -- --live                        # fetch OpenRouter itself (v1 paths)
- *   npm run snapshot -- --json                        # one JSON line per run
- *   npm run snapshot -- --output dry-run              # what would be written, nothing stored
- *   npm run snapshot -- --faults "500@*" --json       # inject faults (grammar: tests/support/fakeOpenRouter.ts)
+ * Owns: the command's streams and exit status. stdout carries the report, or with `--json` only
+ * JSON lines; warnings and errors go to stderr, each line prefixed. Exit status 0 when every run
+ * is ok, 1 when one is not (failed, unhealthy or skipped), 2 for a bad argument or recording,
+ * found before any run starts.
  *
  * Each recording is served under the path family its keys use (`v1` or `legacy-2025`), and the
  * run asks for that family. The embedded runtime keeps nothing after the command ends. Node-only.
  */
-import { parseArgs } from "node:util";
-import { api, internal } from "../convex/_generated/api";
-import type { SnapshotReport } from "../convex/lib/runSnapshot";
-import { parseFaultSpec, startFakeOpenRouter, type FakeOpenRouter } from "../tests/support/fakeOpenRouter";
-import { isUpstreamPaths, UPSTREAM_PATH_NAMES, upstreamPathsOfRecording, type UpstreamPaths } from "../src/sources/requestKey";
-import { readRecordingFile } from "../src/sources/createSources";
-import { createEmbeddedConvex, tableCounts } from "./lib/embeddedConvex";
+import { format } from "node:util";
+import { parseSnapshotArgs, SNAPSHOT_USAGE, UsageError, type SnapshotArgs } from "./lib/snapshotArgs";
+import { loadRecordingFile, RecordingError } from "./lib/recordingFile";
+import type { UpstreamPaths } from "../src/sources/requestKey";
 
-const GOLDEN = "tests/golden/recording-2026-base.json";
-const OUTPUTS = ["convex", "dry-run", "both"] as const;
+const PROGRAM = "npm run snapshot";
 
-function fail(message: string): never {
-  console.error(`npm run snapshot: ${message}`);
+function exitWithUsageError(message: string): never {
+  process.stderr.write(`${PROGRAM}: ${message}\n`);
   process.exit(2);
 }
 
-const { values } = parseArgs({
-  options: {
-    recording: { type: "string", multiple: true },
-    live: { type: "boolean", default: false },
-    json: { type: "boolean", default: false },
-    output: { type: "string", default: "convex" },
-    maxConcurrency: { type: "string" },
-    faults: { type: "string" },
-    paths: { type: "string" },
-  },
-});
-if (values.paths !== undefined && !isUpstreamPaths(values.paths)) fail(`--paths must be one of ${UPSTREAM_PATH_NAMES.join(", ")}, got ${values.paths}`);
-if (values.paths !== undefined && !values.live) fail("--paths is for --live; a recording is served under the paths its keys use");
-
-const output = values.output as (typeof OUTPUTS)[number];
-if (!OUTPUTS.includes(output)) fail(`--output must be one of ${OUTPUTS.join(", ")}, got ${values.output}`);
-const maxConcurrency = values.maxConcurrency === undefined ? undefined : Number(values.maxConcurrency);
-if (values.live && values.recording) fail("--live and --recording exclude each other");
-if (values.live && values.faults) fail("--faults needs the loopback server, not --live");
-let faultOptions: ReturnType<typeof parseFaultSpec> = {};
+let args: SnapshotArgs;
 try {
-  faultOptions = values.faults ? parseFaultSpec(values.faults) : {};
+  // npm keeps an option written before `--` for itself; its npm_config_* variable says which.
+  args = parseSnapshotArgs(process.argv.slice(2), process.env.npm_lifecycle_event === "snapshot" ? process.env : {});
 } catch (error) {
-  fail(`--faults: ${error instanceof Error ? error.message : String(error)}`);
+  if (error instanceof UsageError) exitWithUsageError(error.message);
+  throw error;
 }
-// Faulted runs retry quickly, so a matrix of faults finishes in seconds rather than minutes.
-const remote = values.faults ? { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 500, timeoutMs: 5_000 } : undefined;
-
-/** The archive line: bundles, and legacy rows only when there are any. */
-function describeArchive(archive: { bundles: number; responses: number; rows: number; blobs: number; stored_bytes: number }): string {
-  const legacy = archive.rows > 0 ? `, plus ${archive.rows} legacy rows in ${archive.blobs} blobs` : "";
-  return `${archive.bundles} bundles holding ${archive.responses} responses${legacy}; ${archive.stored_bytes} bytes in file storage`;
+if (args.help) {
+  process.stdout.write(SNAPSHOT_USAGE);
+  process.exit(0);
 }
 
-/** A recording file and the path family its keys use; `readRecordingFile` names what is wrong with a bad one. */
-function loadRecording(path: string): { recording: Record<string, unknown>; paths: UpstreamPaths } {
+// Every recording is checked before the first run, so a bad last file does not cost the runs before it.
+for (const path of args.recordings) {
   try {
-    const recording = readRecordingFile(path);
-    return { recording, paths: upstreamPathsOfRecording(recording)! };
+    loadRecordingFile(path);
   } catch (error) {
-    const message = error instanceof Error ? error.message : String(error);
-    fail(message.startsWith(`recording ${path}:`) ? message : `cannot read recording ${path}: ${message}`);
+    if (error instanceof RecordingError) exitWithUsageError(error.message);
+    throw error;
   }
 }
-
-function describeFields(fields: SnapshotReport["fields"]): string {
-  if (!fields) return "not compared (no models list)";
-  if (fields.baseline) return `${fields.seen} seen; the drift ledger starts with them`;
-  const listed = fields.new_fields.length > 0 ? ` (${fields.new_fields.join(", ")}${fields.new > fields.new_fields.length ? ", …" : ""})` : "";
-  return `${fields.seen} seen, ${fields.new} new${listed}, ${fields.gone} gone${fields.written ? "" : "; ledger unchanged"}`;
+if (args.json && process.env.npm_lifecycle_event === "snapshot" && process.env.npm_config_loglevel !== "silent") {
+  process.stderr.write(
+    `warning: npm printed its "> openrouter-snapshots@… snapshot" banner on stdout before the JSON; run npm run -s snapshot -- --json to keep stdout JSON only\n`,
+  );
 }
+
+// The runtime loads only now, so that help and argument errors answer at once.
+const { api, internal } = await import("../convex/_generated/api");
+const { createEmbeddedConvex, tableCounts } = await import("./lib/embeddedConvex");
+const { startFakeOpenRouter } = await import("../tests/support/fakeOpenRouter");
+const { describeRun, snapshotLine } = await import("./lib/snapshotReport");
+
+// The module's own log lines: runSnapshot's summary repeats the report, so it is dropped; a dry run's
+// lines are what it is for, so they stay (on stderr with --json). Warnings and errors are marked.
+const SUMMARY_LINE = /^(snapshot \S+ (ok|failed|skipped)\b|dry run \(nothing written\) — )/;
+const prefixed = (prefix: string, text: string) => `${text.replace(/^/gm, prefix)}\n`;
+const consoleMethods = { log: console.log, info: console.info, warn: console.warn, error: console.error };
+console.log = console.info = (...parts: unknown[]) => {
+  const text = format(...parts);
+  if (!SUMMARY_LINE.test(text)) (args.json ? process.stderr : process.stdout).write(`${text}\n`);
+};
+console.warn = (...parts: unknown[]) => process.stderr.write(prefixed("warning: ", format(...parts)));
+console.error = (...parts: unknown[]) => process.stderr.write(prefixed("error: ", format(...parts)));
 
 const HOUR_MS = 3_600_000;
 const currentHour = Math.floor(Date.now() / HOUR_MS) * HOUR_MS;
-const t = createEmbeddedConvex();
-const plan: (string | null)[] = values.live ? [null] : (values.recording ?? [GOLDEN]);
-let current: Record<string, unknown> = {};
-let server: FakeOpenRouter | null = null;
-if (!values.live) {
-  server = await startFakeOpenRouter({ recording: () => current, ...faultOptions });
-  process.env.OPENROUTER_BASE_URL = server.url;
-} else {
-  // The real OpenRouter, or whatever OPENROUTER_BASE_URL already names.
-}
+// Faulted runs retry quickly, so a matrix of faults finishes in seconds rather than minutes.
+const remote = args.faults !== undefined ? { maxAttempts: 3, baseDelayMs: 50, maxDelayMs: 500, timeoutMs: 5_000 } : undefined;
+const plan: (string | null)[] = args.live ? [null] : args.recordings;
+const notOk: string[] = [];
+let exitCode = 0;
 
-// runDemo logs its own summary line to the Convex log; keep stdout for this command's report.
-const convexLog = console.log;
-console.log = (...args: unknown[]) => (values.json ? undefined : convexLog("  [convex log]", ...args));
+const t = createEmbeddedConvex();
+let current: Record<string, unknown> = {};
+const server = args.live ? null : await startFakeOpenRouter({ recording: () => current, ...args.faultOptions });
+// With --live: the real OpenRouter, or whatever OPENROUTER_BASE_URL already names.
+if (server) process.env.OPENROUTER_BASE_URL = server.url;
 
 try {
   for (const [index, path] of plan.entries()) {
-    let paths = values.paths as UpstreamPaths | undefined;
-    if (path) ({ recording: current, paths } = loadRecording(path));
+    let paths: UpstreamPaths | undefined = args.paths;
+    if (path) ({ recording: current, paths } = loadRecordingFile(path));
     // Successive recordings stand for successive hours, the last one for the current hour.
     const snapshot_at = currentHour - (plan.length - 1 - index) * HOUR_MS;
-    const report: SnapshotReport = await t.action(internal.snapshots_v2.runDemo, { output, maxConcurrency, snapshot_at, remote, paths });
-    const tables = await tableCounts(t);
-    const run = await t.run(async (ctx) => ctx.db.get(report.run_id));
-    const archive = await t.query(api.archive.storageStats, {});
-    const line = {
-      run: index + 1,
-      ok: report.ok,
-      status: report.status,
-      health: report.health,
-      snapshot_at: report.snapshot_at,
-      recording: path ?? "live",
-      models: report.models,
-      endpoints: report.endpoints,
-      empty_lists: report.empty_lists,
-      issues: report.issues,
-      mutations: report.mutations,
-      fields: report.fields ?? null,
-      duration_ms: report.duration_ms,
-      tables,
-      archive,
-      ...(report.error ? { error: report.error } : {}),
-    };
-    if (values.json) {
-      process.stdout.write(`${JSON.stringify(line)}\n`);
-      continue;
-    }
-    const kind = (name: string, k: SnapshotReport["models"]) =>
-      `  ${name.padEnd(10)} ${String(k.total).padStart(5)} seen: ${k.insert} insert, ${k.update} update, ${k.stable} stable, ${k.unavailable} newly unavailable`;
-    process.stdout.write(
-      [
-        `run ${line.run} — ${line.recording} — ${report.status}, ${report.health}, ${report.duration_ms} ms`,
-        kind("models", report.models),
-        kind("endpoints", report.endpoints) + (report.empty_lists > 0 ? ` (${report.empty_lists} lists empty or 404: no endpoints now)` : ""),
-        `  issues ${report.issues}, entity mutations ${report.mutations}, archived responses ${report.archived}`,
-        `  upstream fields: ${describeFields(report.fields)}`,
-        `  metrics (snapshot_runs.metrics): ${JSON.stringify(run?.metrics ?? {})}`,
-        `  tables after the run: or_models ${tables.or_models} (${tables.available_models} available), or_endpoints ${tables.or_endpoints} (${tables.available_endpoints} available), archive_bundles ${tables.archive_bundles}, upstream_fields ${tables.upstream_fields}`,
-        `  archive: ${describeArchive(archive)}`,
-        ...(report.error ? [`  error: ${report.error}`] : []),
-        "",
-      ].join("\n"),
+    if (args.output !== "convex" && !args.json) process.stdout.write(`run ${index + 1} — ${path ?? "live"} — what a write would change:\n`);
+    const report = await t.action(internal.snapshots_v2.runDemo, { output: args.output, maxConcurrency: args.maxConcurrency, snapshot_at, remote, paths });
+    const line = snapshotLine(
+      {
+        index,
+        total: plan.length,
+        recording: path ?? "live",
+        report,
+        run: await t.run(async (ctx) => ctx.db.get(report.run_id)),
+        tables: await tableCounts(t),
+        archive: await t.query(api.archive.storageStats, {}),
+      },
+      { metrics: args.metrics },
     );
+    process.stdout.write(args.json ? `${JSON.stringify(line)}\n` : `${describeRun(line, plan.length)}\n`);
+    if (!report.ok) notOk.push(`run ${index + 1} ${report.status === "ok" ? "is unhealthy" : report.status === "failed" ? "failed" : "was skipped"}`);
   }
-  if (!values.json) {
-    process.stdout.write("This embedded runtime keeps nothing after the command ends. See README \"Running on a real deployment\".\n");
-  }
+  if (!args.json) process.stdout.write("This embedded runtime keeps nothing after the command ends.\n");
+} catch (error) {
+  // runDemo itself threw: no run record to report on.
+  process.stderr.write(`${PROGRAM}: ${(error instanceof Error ? error.message : String(error)).split("\n")[0]}\n`);
+  exitCode = 1;
 } finally {
-  console.log = convexLog;
+  Object.assign(console, consoleMethods);
   await server?.close();
 }
+if (notOk.length > 0) {
+  process.stderr.write(`${PROGRAM}: not ok: ${notOk.join(", ")} (exit status 1)\n`);
+  exitCode = 1;
+}
+process.exitCode = exitCode;

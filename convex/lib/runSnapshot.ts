@@ -334,6 +334,8 @@ export async function runSnapshot(ctx: ActionCtx, args: RunSnapshotArgs): Promis
     endpoints: { total: counts?.endpoints ?? 0, ...(writer?.perKind.endpoint ?? ZERO_COUNTS), moved: writer?.moved ?? 0 },
     empty_lists: counts?.empty_variants ?? 0,
     issues: counts?.errors ?? 0,
+    validation_issues: counts?.parse_errors ?? 0,
+    failed_fetches: counts?.fetch_errors ?? 0,
     mutations: convexWriter?.mutations ?? 0,
     // A dry run: the change rows it would write.
     events: convexWriter?.events ?? dryRunWriter?.events ?? 0,
@@ -436,6 +438,8 @@ function skippedReport(run: {
     models: none,
     endpoints: none,
     issues: 0,
+    validation_issues: 0,
+    failed_fetches: 0,
     mutations: 0,
     events: 0,
     archived: 0,

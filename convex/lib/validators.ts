@@ -280,7 +280,12 @@ export const vSnapshotReport = v.object({
   endpoints: vKindReport,
   /** Endpoint lists that answered 404 or were empty: variants with no endpoints now. */
   empty_lists: v.number(),
+  /** `validation_issues` plus `failed_fetches`. */
   issues: v.number(),
+  /** Records upstream sent that failed validation. */
+  validation_issues: v.number(),
+  /** Endpoint lists that could not be fetched, retries spent. */
+  failed_fetches: v.number(),
   mutations: v.number(),
   /** Change rows written (`or_changes`): one per real change of an entity. */
   events: v.number(),

@@ -209,6 +209,77 @@ describe('startFakeOpenRouter', () => {
     expect(await sequenceFor(8)).not.toEqual(first);
   });
 
+  it('faults the same (request, attempt) pairs for a seed at any concurrency and arrival order', async () => {
+    // 40 endpoint lists, fetched by a client that retries a faulted request up to 4 times, as the
+    // sync's transport does. Each run issues the keys in another order, so arrivals interleave differently.
+    const keys = Array.from(
+      { length: 40 },
+      (_, index) => `/api/frontend/stats/endpoint?permaslug=p${index}&variant=standard`,
+    );
+    const lists = Object.fromEntries(keys.map((key) => [key, { data: [] }]));
+    const faultedPairs = async (concurrency: number, order: string[]): Promise<string[]> => {
+      const server = await start({
+        recording: lists,
+        random: {
+          seed: 7,
+          rate: 0.3,
+          kinds: [{ kind: 'status', status: 500 }, { kind: 'reset' }, { kind: 'invalid-json' }],
+        },
+      });
+      const fetchWithRetries = async (key: string) => {
+        for (let attempt = 1; attempt <= 4; attempt += 1) {
+          try {
+            const response = await fetch(`${server.url}${key}`);
+            if (response.ok) {
+              await response.json();
+              return;
+            }
+            await response.text();
+          } catch {
+            // A reset or a body that is not JSON: try again.
+          }
+        }
+      };
+      const queue = [...order];
+      await Promise.all(
+        Array.from({ length: concurrency }, async () => {
+          for (let key = queue.shift(); key !== undefined; key = queue.shift()) await fetchWithRetries(key);
+        }),
+      );
+      await server.close();
+      return server
+        .log()
+        .filter((entry) => entry.fault !== null)
+        .map((entry) => `${entry.key} #${entry.attempt} ${entry.fault}`)
+        .sort();
+    };
+
+    const one = await faultedPairs(1, keys);
+    const eight = await faultedPairs(8, [...keys].reverse());
+    const sixteen = await faultedPairs(16, [...keys.slice(20), ...keys.slice(0, 20)]);
+    expect(eight).toEqual(one);
+    expect(sixteen).toEqual(one);
+    // Some lists faulted, and some of them again on a retry.
+    expect(one.length).toBeGreaterThan(5);
+    expect(one.some((pair) => / #[2-4] /.test(pair))).toBe(true);
+  });
+
+  it('answers 500 naming a function recording that is not an object, and refuses one up front', async () => {
+    let current: unknown = null;
+    const server = await start({ recording: () => current as Record<string, unknown> });
+    const nullAnswer = await fetch(`${server.url}${MODELS_KEY}`);
+    expect(nullAnswer.status).toBe(500);
+    expect((await nullAnswer.json()).error).toMatch(/recording is null/);
+    current = [];
+    expect((await (await fetch(`${server.url}${MODELS_KEY}`)).json()).error).toMatch(/recording is an array/);
+    current = recording;
+    expect((await fetch(`${server.url}${MODELS_KEY}`)).status).toBe(200);
+
+    await expect(
+      startFakeOpenRouter({ recording: null as unknown as Record<string, unknown> }),
+    ).rejects.toThrow(/recording is null/);
+  });
+
   it('close() does not hang on a pending delayed request', async () => {
     const server = await start({ faults: [{ key: '*', fault: { kind: 'delay', ms: 60_000 } }] });
     const pending = fetch(`${server.url}${MODELS_KEY}`).then(

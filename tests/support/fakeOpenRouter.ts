@@ -34,6 +34,10 @@
  *   e.g. "429:retry-after=2@/api/frontend/models*2,reset@*,delay=5000@<key>,
  *         random:seed=7,rate=0.1,kinds=500|reset"
  *
+ * A random fault is decided by (seed, request key, attempt number for that
+ * key), never by arrival order, so a seed faults the same requests at any
+ * client concurrency. Rules with a `times` budget still count arrivals.
+ *
  * The `body` fault kind has no spec form: it carries arbitrary text that could
  * contain the separators, so it is only available programmatically.
  */
@@ -64,7 +68,11 @@ export interface FakeOpenRouterOptions {
   /** function form lets a test swap the recording between runs; it is read on every request */
   recording: Record<string, unknown> | (() => Record<string, unknown>);
   faults?: FaultRule[];
-  /** random faults: with probability `rate` per request, pick one of `kinds` using a seeded PRNG (mulberry32) so runs are deterministic */
+  /**
+   * random faults: with probability `rate` per request, one of `kinds`. Each decision is drawn from
+   * (seed, request key, attempt number for that key), so the same seed faults the same
+   * (request, attempt) pairs whatever order the requests arrive in.
+   */
   random?: { seed: number; rate: number; kinds: FaultKind[] };
   /** latency added to every response (ms), for benchmarks */
   latencyMs?: number;
@@ -76,11 +84,14 @@ export interface FakeOpenRouter {
   /** total requests received since start or the last resetCounts() */
   requestCount(): number;
   requestsFor(key: string): number;
-  /** one entry per request; `at` is milliseconds since the server started */
-  log(): Array<{ key: string; fault: string | null; at: number }>;
+  /**
+   * one entry per request; `attempt` counts this key's requests from 1 (resetCounts does not
+   * restart it); `at` is milliseconds since the server started
+   */
+  log(): Array<{ key: string; attempt: number; fault: string | null; at: number }>;
   /** replace fault rules at runtime (their `times` budgets start afresh) */
   setFaults(rules: FaultRule[]): void;
-  /** clears counts, the log and maxInFlight; does not rewind the random PRNG or rule budgets */
+  /** clears counts, the log and maxInFlight; does not restart attempt numbers (random faults) or rule budgets */
   resetCounts(): void;
   /** max number of requests that were in flight simultaneously (useful for concurrency asserts) */
   maxInFlight(): number;
@@ -203,21 +214,22 @@ export async function startFakeOpenRouter(options: FakeOpenRouterOptions): Promi
     throw new Error(`fakeOpenRouter: latencyMs must be a non-negative number, got ${latencyMs}`);
 
   const random = options.random;
-  let nextRandom: (() => number) | null = null;
   if (random) {
     if (!(random.rate >= 0 && random.rate <= 1))
       throw new Error(`fakeOpenRouter: random.rate must be in 0..1, got ${random.rate}`);
     if (random.rate > 0 && random.kinds.length === 0)
       throw new Error('fakeOpenRouter: random.kinds must not be empty when rate > 0');
     for (const kind of random.kinds) assertValidFault(kind, 'random');
-    nextRandom = mulberry32(random.seed);
   }
+  if (typeof options.recording !== 'function') checkRecording(options.recording);
 
   let armedRules = armRules(options.faults ?? []);
   const startedAt = performance.now();
   let totalRequests = 0;
   let perKeyRequests = new Map<string, number>();
-  let requestLog: Array<{ key: string; fault: string | null; at: number }> = [];
+  /** Requests per key since start, never reset: the attempt numbers random faults are drawn from. */
+  const attemptsPerKey = new Map<string, number>();
+  let requestLog: Array<{ key: string; attempt: number; fault: string | null; at: number }> = [];
   let inFlight = 0;
   let peakInFlight = 0;
   let closed = false;
@@ -228,18 +240,19 @@ export async function startFakeOpenRouter(options: FakeOpenRouterOptions): Promi
   const readRecording = (): Record<string, unknown> =>
     typeof options.recording === 'function' ? options.recording() : options.recording;
 
-  const chooseFault = (key: string): FaultKind | null => {
+  const chooseFault = (key: string, attempt: number): FaultKind | null => {
     for (const rule of armedRules) {
       if (rule.remaining > 0 && rule.matches(key)) {
         rule.remaining -= 1;
         return rule.fault;
       }
     }
-    if (random && nextRandom && random.kinds.length > 0) {
-      // Same seed + same request order => same faults, which is what makes
-      // random-fault test failures reproducible.
-      if (nextRandom() < random.rate) {
-        const index = Math.min(random.kinds.length - 1, Math.floor(nextRandom() * random.kinds.length));
+    if (random && random.kinds.length > 0) {
+      // A stream of its own per (seed, key, attempt): concurrent requests arriving in another
+      // order cannot shift one another's draws.
+      const draw = mulberry32(hashString(`${random.seed}\u0000${key}\u0000${attempt}`));
+      if (draw() < random.rate) {
+        const index = Math.min(random.kinds.length - 1, Math.floor(draw() * random.kinds.length));
         return random.kinds[index] ?? null;
       }
     }
@@ -248,6 +261,9 @@ export async function startFakeOpenRouter(options: FakeOpenRouterOptions): Promi
 
   const normalResponse = (key: string): PlannedResponse => {
     const recording = readRecording();
+    // A function recording is read per request: a bad one answers 500 naming the problem, not a crash.
+    const problem = recordingProblem(recording);
+    if (problem !== null) return jsonResponse(500, { error: `fakeOpenRouter: ${problem}`, key });
     if (!Object.prototype.hasOwnProperty.call(recording, key))
       return jsonResponse(404, { error: 'not found', key });
     const value = recording[key];
@@ -340,11 +356,14 @@ export async function startFakeOpenRouter(options: FakeOpenRouterOptions): Promi
     } catch {
       key = req.url ?? '/';
     }
-    const fault = chooseFault(key);
+    const attempt = (attemptsPerKey.get(key) ?? 0) + 1;
+    attemptsPerKey.set(key, attempt);
+    const fault = chooseFault(key, attempt);
 
     totalRequests += 1;
     perKeyRequests.set(key, (perKeyRequests.get(key) ?? 0) + 1);
-    requestLog.push({ key, fault: fault ? describeFault(fault) : null, at: performance.now() - startedAt });
+    const at = performance.now() - startedAt;
+    requestLog.push({ key, attempt, fault: fault ? describeFault(fault) : null, at });
 
     inFlight += 1;
     peakInFlight = Math.max(peakInFlight, inFlight);
@@ -409,6 +428,28 @@ export async function startFakeOpenRouter(options: FakeOpenRouterOptions): Promi
       return closing;
     },
   };
+}
+
+/** FNV-1a, 32 bits: a seed for mulberry32 from a string. */
+function hashString(text: string): number {
+  let hash = 0x811c9dc5;
+  for (let index = 0; index < text.length; index += 1) {
+    hash ^= text.charCodeAt(index);
+    hash = Math.imul(hash, 0x01000193);
+  }
+  return hash >>> 0;
+}
+
+/** Why a value cannot be served as a recording (an object mapping request keys to bodies), or null. */
+function recordingProblem(recording: unknown): string | null {
+  const what =
+    recording === null ? 'null' : Array.isArray(recording) ? 'an array' : typeof recording !== 'object' ? typeof recording : null;
+  return what === null ? null : `the recording is ${what}, not an object mapping request keys to bodies`;
+}
+
+function checkRecording(recording: unknown): void {
+  const problem = recordingProblem(recording);
+  if (problem !== null) throw new Error(`fakeOpenRouter: ${problem}`);
 }
 
 function destroyAbruptly(socket: Socket | null): void {
