@@ -2,7 +2,7 @@
  * What this module does with each upstream field path: the drift ledger's `treatment` column.
  *
  * Owns: one classification of every path a models entry or an endpoint record can carry, derived
- * from the zod schemas (what they read is stored) plus the deliberate exclusions the README lists
+ * from the zod schemas (what they read is stored) plus the deliberate exclusions docs/data-model.md lists
  * (telemetry, presentation, internal wiring, embedded copies). A path nobody has classified is
  * `unmapped`: the upstream sent something this module does not know. Must not touch: I/O, Convex.
  */
@@ -15,7 +15,7 @@ export type FieldScope = "model" | "endpoint";
  * - `partly stored`: an embedded copy of which only a part is kept (endpoint `model`, `provider_info`).
  * - `used`: read to drive the run, not kept as such (a models entry's `endpoint`).
  * - `telemetry`: changes between any two observations; never stored, never in the content hash.
- * - `presentation`, `internal`, `embedded copy`: deliberately left out (README "What is not stored").
+ * - `presentation`, `internal`, `embedded copy`: deliberately left out (docs/data-model.md, "What is not stored, and why").
  * - `unmapped`: unknown to this module.
  */
 export type FieldTreatment = "stored" | "partly stored" | "used" | "telemetry" | "presentation" | "internal" | "embedded copy" | "unmapped";

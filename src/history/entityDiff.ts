@@ -5,7 +5,7 @@
  * Owns: the field-level diff of two `OrModel`s or two `OrEndpoint`s (plain JSON-like values, as
  * stored): the changed paths with before and after, one semantic tag per change, and every rate
  * that moved with its percentage. Must not touch: I/O, Convex, what a rate means (units live in
- * the README); `decide` alone says whether an entity changed, this only says how.
+ * docs/data-model.md); `decide` alone says whether an entity changed, this only says how.
  *
  * Rules:
  * - Paths are dotted keys from the entity root (`data_policy.training`); array positions are `[i]`
@@ -88,7 +88,7 @@ const TAG_PREFIXES: readonly (readonly [string, ChangeTag])[] = [
 
 const TAG_OF_PATTERN = new Map<string, ChangeTag>(Object.entries(TAGS).flatMap(([tag, patterns]) => patterns.map((pattern) => [pattern, tag as ChangeTag] as const)));
 
-/** The price-bearing trees of an endpoint (README "The rate card"). */
+/** The price-bearing trees of an endpoint (docs/data-model.md, "The rate card"). */
 const RATE_CARD_FIELDS = new Set(["pricing", "pricing_json", "tiers", "variable_pricings"]);
 
 /** Arrays compared as sets of names wherever they sit. */

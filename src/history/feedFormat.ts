@@ -208,7 +208,7 @@ function fieldPart(field: FieldChangeView, cut: boolean): string {
       .map((name) => cutText(name, TITLE_VALUE_CHARS))
       .join(" ")}${more}`;
   }
-  return `${field.path} ${valueText(field.before, TITLE_VALUE_CHARS)} → ${valueText(field.after, TITLE_VALUE_CHARS)}`;
+  return `${field.path} ${valueText(field.before, TITLE_VALUE_CHARS, field.path)} → ${valueText(field.after, TITLE_VALUE_CHARS, field.path)}`;
 }
 
 function fieldLine(field: FieldChangeView, chars: number, cut: boolean): string {
@@ -218,7 +218,7 @@ function fieldLine(field: FieldChangeView, chars: number, cut: boolean): string 
     const removed = field.removed?.length ? `removed ${field.removed.map((name) => cutText(name, chars)).join(", ")}` : "";
     return `${field.path}: ${[added, removed].filter(Boolean).join("; ")}`;
   }
-  return `${field.path}: ${valueText(field.before, chars)} → ${valueText(field.after, chars)}`;
+  return `${field.path}: ${valueText(field.before, chars, field.path)} → ${valueText(field.after, chars, field.path)}`;
 }
 
 function countOf(count: number | undefined, entity: EntityKind): string {
@@ -239,9 +239,20 @@ function rateValue(rate: number | null): string {
   return rate === null ? "none" : decimalText(rate);
 }
 
-/** A stored value in a few words: none for null or absent, numbers in decimals, text as it is, anything else as JSON; cut at `chars`. */
-function valueText(value: unknown, chars: number): string {
+/** Fields stored as epoch milliseconds (docs/data-model.md): told as dates. */
+const INSTANT_FIELDS = new Set(["deprecation_date", "created_at", "updated_at", "hf_updated_at", "knowledge_cutoff"]);
+
+/**
+ * A stored value in a few words: none for null or absent, an instant field's epoch ms as its UTC
+ * date (and time, unless midnight), other numbers in decimals, text as it is, anything else as
+ * JSON; cut at `chars`.
+ */
+function valueText(value: unknown, chars: number, path = ""): string {
   if (value === null || value === undefined) return "none";
+  if (typeof value === "number" && INSTANT_FIELDS.has(path.slice(path.lastIndexOf(".") + 1)) && Number.isFinite(value) && Math.abs(value) <= 8.64e15) {
+    const iso = new Date(value).toISOString();
+    return iso.endsWith("T00:00:00.000Z") ? iso.slice(0, 10) : iso;
+  }
   if (typeof value === "number") return decimalText(value);
   if (typeof value === "string") return cutText(value, chars);
   return cutText(JSON.stringify(value) ?? String(value), chars);

@@ -7,7 +7,7 @@
  * number. `"0.25e-6"`, `".03e-6"`, `2.5e-7` and `"2.5e-7"` are the same rate, so a textual rewrite
  * upstream is not a change here. A value that is not a number (a boolean, null, an object, a
  * word) is kept as given: it never rejects the record and never freezes it. Must not touch: what
- * a rate means (units live in the README), I/O, Convex.
+ * a rate means (units live in docs/data-model.md), I/O, Convex.
  */
 import { z } from "zod";
 import { convexJsonSchema, refineConvexJson, type ConvexJson } from "./convexSafe";

@@ -9,7 +9,7 @@
  * (epoch ms), rates one value (numbers, see rateCard.ts), so a re-spelling upstream is not a
  * change. Must not touch: I/O, Convex, the database.
  *
- * Entity shapes (also in README "Entities"):
+ * Entity shapes (also in docs/data-model.md, "Entities"):
  * - `OrModelEntry`: one models-list entry, i.e. one (slug, variant) pair. `consolidateVariants`
  *   folds these into one `OrModel` per slug.
  * - `OrEndpoint`: one provider endpoint of one model variant. Its primary key is
@@ -222,7 +222,7 @@ const DataPolicySchema = z
  * One endpoint record. The request's (permaslug, variant) is not part of the record's identity
  * upstream, so `toEndpoint` adds it: the row key is (model_permaslug, variant, endpoint_id).
  *
- * Only what is listed here is stored. Deliberately left out (README "What is not stored"):
+ * Only what is listed here is stored. Deliberately left out (docs/data-model.md, "What is not stored, and why"):
  * telemetry (`stats`, `statsByTier`, `status`, `status_heuristics*`, `routing_heuristics_by_tier`),
  * the root `display_pricing` (presentation, and a duplicate of the copy `pricing` keeps), internal
  * wiring (`adapter_name`), and the embedded copies (`model` but its slug and input modalities,

@@ -8,7 +8,7 @@
  * models entry without a readable slug kept every model from removal, or when the share guard
  * withheld removals. Every reason that applies is listed. Pure: no I/O.
  *
- * The defaults come from the data (README, "Health"): an ordinary hour fails no list and
+ * The defaults come from the data (docs/operations.md, "Health rules"): an ordinary hour fails no list and
  * validates every record (the real May 2025 recording and the 2026 recordings: 0 of 318 and 0 of
  * 326 lists failed, 0 invalid records), and a single flaky list is 0.3% of them; what a real outage or a
  * real schema change looks like is nearly everything at once (286 of 318 lists failing is 90%;

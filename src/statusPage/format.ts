@@ -2,7 +2,7 @@
  * format: the status page's figures in words: instants in UTC, how long ago, durations, and a
  * rate-card value in its unit.
  *
- * Owns: the unit a rate's path implies (README, "The rate card": OpenRouter's normalised token
+ * Owns: the unit a rate's path implies (docs/data-model.md, "The rate card": OpenRouter's normalised token
  * rates are USD per token, shown per million tokens; image, request and search rates are USD each;
  * `pricing_json` SKUs ending in `_tokens` are per token; anything else is shown as upstream sent
  * it), and which rate-card numbers are not prices at all. Must not touch: markup, Convex.
@@ -59,7 +59,7 @@ export function plural(count: number, noun: string): string {
 /** The unit a rate is shown in: `scale` turns the stored value into it; `usd` when the value is in US dollars. */
 export type RateUnit = { label: string; scale: number; usd: boolean };
 
-/** OpenRouter's normalised per-token rates (README, "The rate card"). */
+/** OpenRouter's normalised per-token rates (docs/data-model.md, "The rate card"). */
 const TOKEN_RATES = new Set([
   "prompt",
   "completion",

@@ -356,3 +356,28 @@ describe("responses", () => {
     expect(await text.text()).toBe("limit must be…\n");
   });
 });
+
+describe("instants in titles", () => {
+  it("tells a deprecation date and an update time as dates, not epoch milliseconds", () => {
+    // 2026-09-01T00:00:00Z and 2026-07-25T09:14:07.512Z, worked out by hand.
+    const line = changeTitle({
+      _id: "c1",
+      snapshot_at: 1,
+      entity: "endpoint",
+      key: '["a/b","standard","e1"]',
+      model_slug: "a/b",
+      provider_slug: "p",
+      event: "updated",
+      reason: null,
+      fields: [
+        { path: "deprecation_date", before: null, after: 1788220800000, tag: "deprecation" },
+        { path: "updated_at", before: 1784970847512, after: 1784970847512, tag: "metadata" },
+      ],
+      tags: ["deprecation", "metadata"],
+      rates: [],
+      max_abs_percent: null,
+    });
+    expect(line).toContain("deprecation_date none → 2026-09-01");
+    expect(line).toContain("updated_at 2026-07-25T09:14:07.512Z → 2026-07-25T09:14:07.512Z");
+  });
+});
