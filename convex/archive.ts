@@ -43,7 +43,13 @@ export const listForRun = internalQuery({
     const page = await ctx.db.query("snapshot_archives").withIndex("by_run_id", (q) => q.eq("run_id", run_id)).paginate(paginationOpts);
     const rows = [];
     for (const row of page.page) {
-      rows.push({ type: row.type, params: row.params, storage_id: row.storage_id, status: row.status, file_present: (await ctx.db.system.get(row.storage_id)) !== null });
+      rows.push({
+        type: row.type,
+        params: row.params,
+        storage_id: row.storage_id,
+        status: row.status,
+        file_present: (await ctx.db.system.get("_storage", row.storage_id)) !== null,
+      });
     }
     return { ...page, page: rows };
   },
@@ -92,7 +98,7 @@ export const compactPage = internalMutation({
   args: { compaction_id: v.id("archive_compactions"), cursor: v.union(v.string(), v.null()), phase: v.optional(vPhase) },
   returns: v.null(),
   handler: async (ctx, { compaction_id, cursor, phase = "rows" }) => {
-    const compaction = await ctx.db.get(compaction_id);
+    const compaction = await ctx.db.get("archive_compactions", compaction_id);
     if (!compaction || compaction.status === "done") return null;
     const { policy, now } = compaction;
     const totals = {
@@ -118,13 +124,13 @@ export const compactPage = internalMutation({
       totals.bytes_reclaimed += bundles.bytes_reclaimed;
     }
     if (!page.isDone || phase === "rows") {
-      await ctx.db.patch(compaction_id, totals);
+      await ctx.db.patch("archive_compactions", compaction_id, totals);
       const next = page.isDone ? { cursor: null, phase: "bundles" as const } : { cursor: page.continueCursor, phase };
       await ctx.scheduler.runAfter(0, internal.archive.compactPage, { compaction_id, ...next });
       return null;
     }
     const ended_at = Date.now();
-    await ctx.db.patch(compaction_id, { ...totals, status: "done", ended_at, duration_ms: ended_at - compaction.started_at });
+    await ctx.db.patch("archive_compactions", compaction_id, { ...totals, status: "done", ended_at, duration_ms: ended_at - compaction.started_at });
     console.log(
       `archive compaction ${compaction_id} done in ${ended_at - compaction.started_at} ms — ${totals.pages} pages, ` +
         `${totals.bundles_examined} bundles examined, ${totals.bundles_deleted} deleted; ` +

@@ -127,7 +127,7 @@ export const rebuild = internalMutation({
     const now = Date.now();
     for (const table of MANIFEST_TABLES) {
       const root = await findRoot(ctx, table);
-      if (root) await ctx.db.patch(root._id, { complete: false, rebuilding_since: now });
+      if (root) await ctx.db.patch("manifest_roots", root._id, { complete: false, rebuilding_since: now });
       else {
         const empty = await emptyManifestDigests();
         await ctx.db.insert("manifest_roots", { table, digest: empty.root, segments: arrayBuffer(empty.segments), entries: 0, newest_as_of: null, complete: false, rebuilding_since: now });
@@ -151,14 +151,14 @@ export const rebuildPage = internalMutation({
     if (!root || root.rebuilding_since !== since) return null;
     if (phase === "clear") {
       const stale = await ctx.db.query("manifest_chunks").withIndex("by_table_and_bucket", (q) => q.eq("table", table)).take(REBUILD_PAGE_SIZE);
-      for (const chunk of stale) await ctx.db.delete(chunk._id);
+      for (const chunk of stale) await ctx.db.delete("manifest_chunks", chunk._id);
       if (stale.length === REBUILD_PAGE_SIZE) {
         await ctx.scheduler.runAfter(0, internal.manifest.rebuildPage, { table, phase, cursor: null, since });
         return null;
       }
-      for (const segment of await ctx.db.query("manifest_bucket_digests").withIndex("by_table_and_segment", (q) => q.eq("table", table)).collect()) await ctx.db.delete(segment._id);
+      for (const segment of await ctx.db.query("manifest_bucket_digests").withIndex("by_table_and_segment", (q) => q.eq("table", table)).collect()) await ctx.db.delete("manifest_bucket_digests", segment._id);
       const empty = await emptyManifestDigests();
-      await ctx.db.patch(root._id, { digest: empty.root, segments: arrayBuffer(empty.segments), entries: 0, newest_as_of: null });
+      await ctx.db.patch("manifest_roots", root._id, { digest: empty.root, segments: arrayBuffer(empty.segments), entries: 0, newest_as_of: null });
       await ctx.scheduler.runAfter(0, internal.manifest.rebuildPage, { table, phase: "fill", cursor: null, since });
       return null;
     }
@@ -171,7 +171,7 @@ export const rebuildPage = internalMutation({
       return null;
     }
     const built = (await findRoot(ctx, table))!;
-    await ctx.db.patch(built._id, { complete: true, rebuilding_since: undefined });
+    await ctx.db.patch("manifest_roots", built._id, { complete: true, rebuilding_since: undefined });
     console.log(`manifest of ${table} rebuilt: ${built.entries} entries`);
     if (table === "or_models") await ctx.scheduler.runAfter(0, internal.manifest.rebuildPage, { table: "or_endpoints", phase: "clear", cursor: null, since });
     return null;
@@ -184,8 +184,6 @@ function rowsPage(ctx: MutationCtx, table: ManifestTable, cursor: string | null)
     ? ctx.db.query("or_models").withIndex("by_slug").paginate(paginationOpts)
     : ctx.db.query("or_endpoints").withIndex("by_model_permaslug_and_variant_and_endpoint_id").paginate(paginationOpts);
 }
-
-const vEntry = v.object({ parts: v.array(v.string()), hash: v.string(), available: v.boolean(), listed: v.boolean() });
 
 /** One page of a table's rows as manifest entries, for `verify`. */
 export const entriesFromRows = internalQuery({

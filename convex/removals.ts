@@ -74,7 +74,7 @@ export const acceptWithheld = internalMutation({
   returns: v.object({ marked: v.number(), remaining: v.boolean() }),
   handler: async (ctx, args) => {
     const run_id = ctx.db.normalizeId("snapshot_runs", args.run_id);
-    const run = run_id ? await ctx.db.get(run_id) : null;
+    const run = run_id ? await ctx.db.get("snapshot_runs", run_id) : null;
     if (!run_id || !run) throw new Error(`run_id must be the id of a snapshot run, got ${JSON.stringify(args.run_id)}`);
     if (!run.withheld) throw new Error(`run ${run_id} withheld no removals`);
     if (run.withheld.accepted_at !== undefined) throw new Error(`run ${run_id}'s withheld removals were already accepted at ${new Date(run.withheld.accepted_at).toISOString()}`);
@@ -88,7 +88,7 @@ export const acceptWithheld = internalMutation({
           `its removals decide now${newer.withheld ? `; accept run ${newer._id}'s withheld removals instead` : ""}`,
       );
     }
-    await ctx.db.patch(run_id, { withheld: { ...run.withheld, accepting_since: Date.now() } });
+    await ctx.db.patch("snapshot_runs", run_id, { withheld: { ...run.withheld, accepting_since: Date.now() } });
     return acceptPage(ctx, run_id, run.snapshot_at, 0);
   },
 });
@@ -98,7 +98,7 @@ export const acceptWithheldPage = internalMutation({
   args: { run_id: v.id("snapshot_runs"), marked_before: v.number() },
   returns: v.object({ marked: v.number(), remaining: v.boolean() }),
   handler: async (ctx, { run_id, marked_before }) => {
-    const run = await ctx.db.get(run_id);
+    const run = await ctx.db.get("snapshot_runs", run_id);
     if (!run?.withheld || run.withheld.accepted_at !== undefined) return { marked: 0, remaining: false };
     return acceptPage(ctx, run_id, run.snapshot_at, marked_before);
   },
@@ -125,7 +125,7 @@ async function acceptPage(ctx: MutationCtx, run_id: Id<"snapshot_runs">, at: num
         log.marked("endpoint", existing!, { reason });
       }
     }
-    await ctx.db.delete(row._id);
+    await ctx.db.delete("withheld_removals", row._id);
   }
   await edits.commit(ctx);
   await log.commit(ctx);
@@ -133,9 +133,9 @@ async function acceptPage(ctx: MutationCtx, run_id: Id<"snapshot_runs">, at: num
   if (remaining) {
     await ctx.scheduler.runAfter(0, internal.removals.acceptWithheldPage, { run_id, marked_before: markedBefore + marked });
   } else {
-    const run = (await ctx.db.get(run_id))!;
+    const run = (await ctx.db.get("snapshot_runs", run_id))!;
     const { accepting_since: _since, ...withheld } = run.withheld!;
-    await ctx.db.patch(run_id, { withheld: { ...withheld, accepted_at: Date.now(), accepted_rows: markedBefore + marked } });
+    await ctx.db.patch("snapshot_runs", run_id, { withheld: { ...withheld, accepted_at: Date.now(), accepted_rows: markedBefore + marked } });
     console.log(`removals withheld by run ${run_id} accepted: ${markedBefore + marked} rows marked unavailable`);
   }
   return { marked, remaining };

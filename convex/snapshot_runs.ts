@@ -26,7 +26,7 @@ async function closeDeadRuns(ctx: MutationCtx, now: number) {
     .take(DEAD_RUNS_PER_START);
   for (const run of dead) {
     const ended_at = run.started_at + RUN_STALE_MS;
-    await ctx.db.patch(run._id, { status: "failed", ok: false, health: "failed: still running past any action's life; presumed crashed", ended_at, duration_ms: RUN_STALE_MS });
+    await ctx.db.patch("snapshot_runs", run._id, { status: "failed", ok: false, health: "failed: still running past any action's life; presumed crashed", ended_at, duration_ms: RUN_STALE_MS });
   }
 }
 
@@ -88,9 +88,9 @@ export const start = internalMutation({
     const expires_at = run.started_at + lease_ms;
     if (lease) {
       // The holder outlived its lease: it crashed or was stopped. Close its record for it.
-      const crashed = await ctx.db.get(lease.run_id);
+      const crashed = await ctx.db.get("snapshot_runs", lease.run_id);
       if (crashed?.status === "running") {
-        await ctx.db.patch(lease.run_id, {
+        await ctx.db.patch("snapshot_runs", lease.run_id, {
           status: "failed",
           ok: false,
           health: `failed: lease expired at ${new Date(lease.expires_at).toISOString()}; presumed crashed (taken over by run ${run_id})`,
@@ -99,7 +99,7 @@ export const start = internalMutation({
         });
       }
     }
-    if (lease) await ctx.db.replace(lease._id, { name: LEASE_NAME, run_id, expires_at });
+    if (lease) await ctx.db.replace("snapshot_lease", lease._id, { name: LEASE_NAME, run_id, expires_at });
     else await ctx.db.insert("snapshot_lease", { name: LEASE_NAME, run_id, expires_at });
     await closeDeadRuns(ctx, run.started_at);
     return { run_id, skipped_for: null, took_over_from: lease?.run_id ?? null, newer };
@@ -122,11 +122,11 @@ export const complete = internalMutation({
   },
   returns: v.null(),
   handler: async (ctx, { run_id, ...result }) => {
-    const run = await ctx.db.get(run_id);
+    const run = await ctx.db.get("snapshot_runs", run_id);
     if (!run) throw new Error(`snapshot_runs.complete: no run ${run_id}`);
-    await ctx.db.patch(run_id, { ...result, duration_ms: result.ended_at - run.started_at });
+    await ctx.db.patch("snapshot_runs", run_id, { ...result, duration_ms: result.ended_at - run.started_at });
     const lease = await ctx.db.query("snapshot_lease").withIndex("by_name", (q) => q.eq("name", LEASE_NAME)).unique();
-    if (lease?.run_id === run_id) await ctx.db.delete(lease._id);
+    if (lease?.run_id === run_id) await ctx.db.delete("snapshot_lease", lease._id);
     return null;
   },
 });
@@ -139,7 +139,7 @@ export const get = internalQuery({
   returns: v.union(vRun, v.null()),
   handler: async (ctx, { run_id }) => {
     const id = ctx.db.normalizeId("snapshot_runs", run_id);
-    return id ? ctx.db.get(id) : null;
+    return id ? ctx.db.get("snapshot_runs", id) : null;
   },
 });
 

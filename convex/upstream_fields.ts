@@ -55,7 +55,7 @@ export const setState = internalMutation({
   returns: v.null(),
   handler: async (ctx, args) => {
     const row = await ctx.db.query("upstream_field_sets").withIndex("by_name", (q) => q.eq("name", FIELD_SET_STATE)).unique();
-    if (row) await ctx.db.replace(row._id, { name: FIELD_SET_STATE, ...args });
+    if (row) await ctx.db.replace("upstream_field_sets", row._id, { name: FIELD_SET_STATE, ...args });
     else await ctx.db.insert("upstream_field_sets", { name: FIELD_SET_STATE, ...args });
     return null;
   },

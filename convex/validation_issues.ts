@@ -32,7 +32,7 @@ export const recordBatch = internalMutation({
         outcome.unchanged++;
       } else {
         outcome.updated++;
-        await ctx.db.patch(existing._id, {
+        await ctx.db.patch("validation_issues", existing._id, {
           message: issue.message,
           last_seen_at: Math.max(existing.last_seen_at, seen_at),
           first_seen_at: Math.min(existing.first_seen_at, seen_at),

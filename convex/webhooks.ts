@@ -79,10 +79,10 @@ export const unsubscribe = internalMutation({
   args: { subscription_id: v.id("webhook_subscriptions") },
   returns: v.object({ unsubscribed: v.boolean() }),
   handler: async (ctx, { subscription_id }) => {
-    const subscription = await ctx.db.get(subscription_id);
+    const subscription = await ctx.db.get("webhook_subscriptions", subscription_id);
     if (subscription === null) throw new ConvexError(`subscription_id: no subscription ${subscription_id}`);
     if (!subscription.active) return { unsubscribed: false };
-    await ctx.db.patch(subscription_id, { active: false, unsubscribed_at: Date.now() });
+    await ctx.db.patch("webhook_subscriptions", subscription_id, { active: false, unsubscribed_at: Date.now() });
     return { unsubscribed: true };
   },
 });

@@ -58,7 +58,8 @@ export const start = internalMutation({
 export const status = internalQuery({
   args: { backfill_id: v.optional(v.id("history_backfills")) },
   returns: v.union(doc(schema, "history_backfills"), v.null()),
-  handler: async (ctx, { backfill_id }) => (backfill_id ? ctx.db.get(backfill_id) : ctx.db.query("history_backfills").withIndex("by_started_at").order("desc").first()),
+  handler: async (ctx, { backfill_id }) =>
+    backfill_id ? ctx.db.get("history_backfills", backfill_id) : ctx.db.query("history_backfills").withIndex("by_started_at").order("desc").first(),
 });
 
 /** One action of the walk (scheduled by `start` and by the action before). */

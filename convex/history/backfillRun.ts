@@ -29,7 +29,7 @@ import type { BackfillOptions } from "./backfillStore";
 import { EMPTY_WALK, ending, losing, replaying, roleOf, type Gap } from "../../src/history/backfillWalk";
 import { HELD_FOR_NEWER_RUN, HistoryReplayWriter, type RemovalVerdict } from "../../src/history/historyReplayWriter";
 import { ShadowCatalogue } from "../../src/history/shadowCatalogue";
-import type { ChangeEvent, PathTally } from "../../src/history/changeEvents";
+import type { ChangeEvent } from "../../src/history/changeEvents";
 import { sourcesOver } from "../../src/sources/catalogueSources";
 import { createValidator } from "../../src/pipeline/validator";
 import { createProcessContext } from "../../src/pipeline/processContext";

@@ -104,8 +104,8 @@ export async function insertChangeRows(ctx: MutationCtx, backfill_id: Id<"histor
     await ctx.db.insert("or_changes", row);
     inserted++;
   }
-  const backfill = await ctx.db.get(backfill_id);
-  if (backfill) await ctx.db.patch(backfill_id, { events: backfill.events + inserted, updated_at: Date.now() });
+  const backfill = await ctx.db.get("history_backfills", backfill_id);
+  if (backfill) await ctx.db.patch("history_backfills", backfill_id, { events: backfill.events + inserted, updated_at: Date.now() });
   return inserted;
 }
 
@@ -114,10 +114,10 @@ export async function noteProgress(
   ctx: MutationCtx,
   args: { backfill_id: Id<"history_backfills">; walked: number; replayed: number; lost: number; cursor: number | null; gap: Gap | null },
 ): Promise<void> {
-  const backfill = await ctx.db.get(args.backfill_id);
+  const backfill = await ctx.db.get("history_backfills", args.backfill_id);
   if (!backfill) return;
   const gaps = args.gap && (await recordGap(ctx, args.backfill_id, args.gap)) ? 1 : 0;
-  await ctx.db.patch(args.backfill_id, {
+  await ctx.db.patch("history_backfills", args.backfill_id, {
     walked: (backfill.walked ?? 0) + args.walked,
     runs: backfill.runs + args.replayed,
     lost: (backfill.lost ?? 0) + args.lost,
@@ -148,14 +148,14 @@ export async function saveCheckpoint(
   args: { backfill_id: Id<"history_backfills">; walk: BackfillWalk; delay_ms: number } & BackfillOptions,
 ): Promise<void> {
   const { backfill_id, walk, budget_ms, page_size, delay_ms } = args;
-  const backfill = await ctx.db.get(backfill_id);
+  const backfill = await ctx.db.get("history_backfills", backfill_id);
   if (!backfill || backfill.status !== "running") {
     if (walk.checkpoint) await deleteFile(ctx, walk.checkpoint);
     return;
   }
   const previous = backfill.walk?.checkpoint ?? null;
   if (previous && previous !== walk.checkpoint) await deleteFile(ctx, previous);
-  await ctx.db.patch(backfill_id, { walk, steps: (backfill.steps ?? 1) + 1, updated_at: Date.now() });
+  await ctx.db.patch("history_backfills", backfill_id, { walk, steps: (backfill.steps ?? 1) + 1, updated_at: Date.now() });
   await ctx.scheduler.runAfter(delay_ms, internal.history.backfill.step, { backfill_id, budget_ms, page_size });
 }
 
@@ -170,7 +170,7 @@ export async function finishBackfill(
   args: { backfill_id: Id<"history_backfills">; state: WalkState; gap: Gap | null; last_walked: number | null },
 ): Promise<void> {
   const { backfill_id, state, gap, last_walked } = args;
-  const backfill = await ctx.db.get(backfill_id);
+  const backfill = await ctx.db.get("history_backfills", backfill_id);
   if (!backfill || backfill.status !== "running") return;
   const gaps = gap && (await recordGap(ctx, backfill_id, gap)) ? 1 : 0;
   const covered_from = state.continuous_from;
@@ -182,12 +182,15 @@ export async function finishBackfill(
       await ctx.db.insert("history_state", { name: HISTORY_STATE, covered_from, live_from, ...(backfilled_from !== undefined ? { backfilled_from } : {}) });
     } else {
       const earliest = backfilled_from === undefined ? history.backfilled_from : Math.min(history.backfilled_from ?? Infinity, backfilled_from);
-      await ctx.db.patch(history._id, { covered_from: Math.min(history.covered_from, covered_from), ...(earliest !== undefined ? { backfilled_from: earliest } : {}) });
+      await ctx.db.patch("history_state", history._id, {
+        covered_from: Math.min(history.covered_from, covered_from),
+        ...(earliest !== undefined ? { backfilled_from: earliest } : {}),
+      });
     }
   }
   if (backfill.walk?.checkpoint) await deleteFile(ctx, backfill.walk.checkpoint);
   const ended_at = Date.now();
-  await ctx.db.patch(backfill_id, {
+  await ctx.db.patch("history_backfills", backfill_id, {
     status: "done",
     gaps: backfill.gaps + gaps,
     ended_at,
@@ -199,11 +202,11 @@ export async function finishBackfill(
 
 /** Records the walk failed with `error`, and deletes its checkpoint file. */
 export async function failBackfill(ctx: MutationCtx, backfill_id: Id<"history_backfills">, error: string): Promise<void> {
-  const backfill = await ctx.db.get(backfill_id);
+  const backfill = await ctx.db.get("history_backfills", backfill_id);
   if (!backfill || backfill.status !== "running") return;
   if (backfill.walk?.checkpoint) await deleteFile(ctx, backfill.walk.checkpoint);
   const ended_at = Date.now();
-  await ctx.db.patch(backfill_id, { status: "failed", error, ended_at, updated_at: ended_at, walk: undefined });
+  await ctx.db.patch("history_backfills", backfill_id, { status: "failed", error, ended_at, updated_at: ended_at, walk: undefined });
 }
 
 function readHistoryState(ctx: QueryCtx) {

@@ -128,5 +128,5 @@ async function noteLiveHistory(ctx: MutationCtx, snapshot_at: number): Promise<v
     .unique();
   if (state === null) await ctx.db.insert("history_state", { name: HISTORY_STATE, covered_from: snapshot_at, live_from: snapshot_at });
   else if (snapshot_at < state.live_from && state.backfilled_from === undefined)
-    await ctx.db.patch(state._id, { live_from: snapshot_at, covered_from: Math.min(state.covered_from, snapshot_at) });
+    await ctx.db.patch("history_state", state._id, { live_from: snapshot_at, covered_from: Math.min(state.covered_from, snapshot_at) });
 }

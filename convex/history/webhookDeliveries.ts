@@ -99,7 +99,7 @@ export async function readMatchingPage(
     .query("or_changes")
     .withIndex("by_run_id_and_event", (q) => q.eq("run_id", run_id))
     .paginate({ cursor, numItems: RUN_ROWS_PER_PAGE });
-  const ended_at = (await ctx.db.get(run_id))?.ended_at ?? Infinity;
+  const ended_at = (await ctx.db.get("snapshot_runs", run_id))?.ended_at ?? Infinity;
   let rows = page.page.filter((row) => row._creationTime <= ended_at && matchesFilter(row, filter));
   if (foldsRewrites(filter) && rows.some((row) => row.event === "updated")) {
     const rewrites = await readRunRewrites(ctx, run_id);
@@ -118,8 +118,8 @@ export function findDelivery(ctx: QueryCtx, subscription_id: Id<"webhook_subscri
 
 /** What an attempt needs to know before it reads the run: the filter, the run's time, and whether anything is left to do. */
 export async function readDeliveryTarget(ctx: QueryCtx, { subscription_id, run_id }: { subscription_id: Id<"webhook_subscriptions">; run_id: Id<"snapshot_runs"> }) {
-  const subscription = await ctx.db.get(subscription_id);
-  const run = await ctx.db.get(run_id);
+  const subscription = await ctx.db.get("webhook_subscriptions", subscription_id);
+  const run = await ctx.db.get("snapshot_runs", run_id);
   const delivery = await findDelivery(ctx, subscription_id, run_id);
   return {
     active: subscription?.active ?? false,
@@ -140,7 +140,7 @@ export async function claimAttempt(
   args: { subscription_id: Id<"webhook_subscriptions">; run_id: Id<"snapshot_runs">; snapshot_at: number; events: number; batches: number },
 ): Promise<{ delivery_id: Id<"webhook_deliveries">; lease: number; batches_delivered: number; url: string; secret: string } | null> {
   const now = Date.now();
-  const subscription = await ctx.db.get(args.subscription_id);
+  const subscription = await ctx.db.get("webhook_subscriptions", args.subscription_id);
   const existing = await findDelivery(ctx, args.subscription_id, args.run_id);
   if (!subscription?.active) {
     if (existing?.status === "pending") await giveUp(ctx, existing, existing.attempts, "the subscription was cancelled");
@@ -150,6 +150,7 @@ export async function claimAttempt(
   const row =
     existing ??
     (await ctx.db.get(
+      "webhook_deliveries",
       await ctx.db.insert("webhook_deliveries", {
         subscription_id: args.subscription_id,
         run_id: args.run_id,
@@ -182,7 +183,7 @@ export async function claimAttempt(
   await cancelIfPending(ctx, row.next_job);
   const lease = now + LEASE_MS;
   const next_job = await ctx.scheduler.runAt(lease, internal.webhooks.deliver, { subscription_id: args.subscription_id, run_id: args.run_id });
-  await ctx.db.patch(row._id, {
+  await ctx.db.patch("webhook_deliveries", row._id, {
     events: args.events,
     batches: args.batches,
     attempts,
@@ -203,22 +204,33 @@ export async function recordAttempt(
   ctx: MutationCtx,
   { delivery_id, lease, batches_delivered, outcome }: { delivery_id: Id<"webhook_deliveries">; lease: number; batches_delivered: number; outcome: AttemptOutcome },
 ): Promise<null> {
-  const row = await ctx.db.get(delivery_id);
+  const row = await ctx.db.get("webhook_deliveries", delivery_id);
   if (row === null || row.status !== "pending" || row.leased_until !== lease) return null;
   await cancelIfPending(ctx, row.next_job);
   const now = Date.now();
   const next = { subscription_id: row.subscription_id, run_id: row.run_id };
   const released = { batches_delivered, leased_until: null, next_job: null, next_attempt_at: null };
   if (outcome.kind === "paused") {
-    await ctx.db.patch(row._id, { ...released, next_attempt_at: now, next_job: await ctx.scheduler.runAfter(0, internal.webhooks.deliver, next) });
+    await ctx.db.patch("webhook_deliveries", row._id, { ...released, next_attempt_at: now, next_job: await ctx.scheduler.runAfter(0, internal.webhooks.deliver, next) });
   } else if (outcome.kind === "delivered") {
-    await ctx.db.patch(row._id, { ...released, status: "delivered", attempts: row.attempts + 1, last_status: outcome.status ?? row.last_status, delivered_at: now });
+    await ctx.db.patch("webhook_deliveries", row._id, {
+      ...released,
+      status: "delivered",
+      attempts: row.attempts + 1,
+      last_status: outcome.status ?? row.last_status,
+      delivered_at: now,
+    });
   } else {
     const attempts = row.attempts + 1;
     const delay = retryDelayMs(attempts);
     const failure = { ...released, attempts, last_status: outcome.status, last_error: outcome.error };
-    if (delay === null) await ctx.db.patch(row._id, { ...failure, status: "failed" });
-    else await ctx.db.patch(row._id, { ...failure, next_attempt_at: now + delay, next_job: await ctx.scheduler.runAfter(delay, internal.webhooks.deliver, next) });
+    if (delay === null) await ctx.db.patch("webhook_deliveries", row._id, { ...failure, status: "failed" });
+    else
+      await ctx.db.patch("webhook_deliveries", row._id, {
+        ...failure,
+        next_attempt_at: now + delay,
+        next_job: await ctx.scheduler.runAfter(delay, internal.webhooks.deliver, next),
+      });
   }
   return null;
 }
@@ -289,12 +301,12 @@ async function* matchingEvents(ctx: ActionCtx, run_id: Id<"snapshot_runs">, filt
 /** Gives a pending delivery up, cancelling what was scheduled for it. */
 async function giveUp(ctx: MutationCtx, row: Doc<"webhook_deliveries">, attempts: number, error: string): Promise<void> {
   await cancelIfPending(ctx, row.next_job);
-  await ctx.db.patch(row._id, { status: "failed", attempts, last_error: error, next_attempt_at: null, leased_until: null, next_job: null });
+  await ctx.db.patch("webhook_deliveries", row._id, { status: "failed", attempts, last_error: error, next_attempt_at: null, leased_until: null, next_job: null });
 }
 
 /** Cancels a scheduled job that has not started: one running is the caller itself, and cancelling it would cancel what it schedules. */
 async function cancelIfPending(ctx: MutationCtx, job: Id<"_scheduled_functions"> | null): Promise<void> {
   if (job === null) return;
-  const scheduled = await ctx.db.system.get(job);
+  const scheduled = await ctx.db.system.get("_scheduled_functions", job);
   if (scheduled?.state.kind === "pending") await ctx.scheduler.cancel(job);
 }

@@ -37,7 +37,7 @@ export async function writeArchiveTotals(ctx: MutationCtx, totals: Doc<"archive_
     bundle_requests: (totals?.bundle_requests ?? 0) + (delta.bundle_requests ?? 0),
     ...(newest_bundle ? { newest_bundle } : {}),
   };
-  if (totals) await ctx.db.patch(totals._id, next);
+  if (totals) await ctx.db.patch("archive_totals", totals._id, next);
   else await ctx.db.insert("archive_totals", { name: TOTALS, ...next });
 }
 
@@ -61,9 +61,9 @@ export async function deleteFile(ctx: MutationCtx, storageId: Id<"_storage">): P
 /** Adds `deleted` archives to each run's compaction trace; a run that is gone is passed over. */
 export async function traceCompactedRuns(ctx: MutationCtx, deletedByRun: Map<Id<"snapshot_runs">, number>, now: number): Promise<void> {
   for (const [runId, deleted] of deletedByRun) {
-    const run = await ctx.db.get(runId);
+    const run = await ctx.db.get("snapshot_runs", runId);
     if (!run) continue;
-    await ctx.db.patch(runId, { archives_compacted: { deleted: (run.archives_compacted?.deleted ?? 0) + deleted, last_at: now } });
+    await ctx.db.patch("snapshot_runs", runId, { archives_compacted: { deleted: (run.archives_compacted?.deleted ?? 0) + deleted, last_at: now } });
   }
 }
 
@@ -126,10 +126,10 @@ export async function compactArchivePage(
       args.now,
     );
     if (verdict !== "delete") {
-      if (row.changed !== changed) await ctx.db.patch(row._id, { changed });
+      if (row.changed !== changed) await ctx.db.patch("snapshot_archives", row._id, { changed });
       continue;
     }
-    await ctx.db.delete(row._id);
+    await ctx.db.delete("snapshot_archives", row._id);
     result.deleted++;
     deletedByRun.set(row.run_id, (deletedByRun.get(row.run_id) ?? 0) + 1);
     logicalFreed += row.compressed_size;
@@ -149,10 +149,10 @@ async function releaseBlob(ctx: MutationCtx, row: Doc<"snapshot_archives">): Pro
   const blob = await findBlob(ctx, row.sha256);
   if (!blob) return null;
   if (blob.ref_count > 1) {
-    await ctx.db.patch(blob._id, { ref_count: blob.ref_count - 1 });
+    await ctx.db.patch("archive_blobs", blob._id, { ref_count: blob.ref_count - 1 });
     return null;
   }
-  await ctx.db.delete(blob._id);
+  await ctx.db.delete("archive_blobs", blob._id);
   await deleteFile(ctx, blob.storage_id);
   return blob;
 }

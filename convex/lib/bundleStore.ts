@@ -51,7 +51,7 @@ export async function recordBundle(ctx: MutationCtx, bundle: BundleInput): Promi
     if (next) {
       newest = false;
       const nextChanged = next.durable_digest !== bundle.durable_digest;
-      if (next.changed !== nextChanged) await ctx.db.patch(next._id, { changed: nextChanged });
+      if (next.changed !== nextChanged) await ctx.db.patch("archive_bundles", next._id, { changed: nextChanged });
     }
   }
   await ctx.db.insert("archive_bundles", { ...bundle, changed });
@@ -107,13 +107,13 @@ export async function compactBundlePage(
     const changed = previous === null || previous.durable_digest !== bundle.durable_digest;
     const verdict = retentionVerdict({ snapshot_at: bundle.snapshot_at, changed, isNewestOfKey: bundle._id === newest?._id, isFirstOfDay }, args.policy, args.now);
     if (verdict !== "delete") {
-      if (bundle.changed !== changed) await ctx.db.patch(bundle._id, { changed });
+      if (bundle.changed !== changed) await ctx.db.patch("archive_bundles", bundle._id, { changed });
       previous = bundle;
       continue;
     }
     for (const part of bundle.parts) await deleteFile(ctx, part.storage_id);
     await deleteFile(ctx, bundle.index_id);
-    await ctx.db.delete(bundle._id);
+    await ctx.db.delete("archive_bundles", bundle._id);
     result.deleted++;
     result.bytes_reclaimed += bundle.compressed_bytes;
     requestsDeleted += bundle.requests;
@@ -140,9 +140,9 @@ export async function bundleForRun(ctx: QueryCtx, run_id: Id<"snapshot_runs">) {
   if (!bundle) return null;
   const partsMissing: number[] = [];
   for (const [part, { storage_id }] of bundle.parts.entries()) {
-    if ((await ctx.db.system.get(storage_id)) === null) partsMissing.push(part);
+    if ((await ctx.db.system.get("_storage", storage_id)) === null) partsMissing.push(part);
   }
-  const indexMissing = (await ctx.db.system.get(bundle.index_id)) === null;
+  const indexMissing = (await ctx.db.system.get("_storage", bundle.index_id)) === null;
   const { _creationTime, ...row } = bundle;
   return { ...row, partsMissing, indexMissing };
 }

@@ -63,11 +63,11 @@ export async function applyFieldOps(ctx: MutationCtx, ops: FieldOp[], run: { see
         });
         outcome.inserted++;
       } else {
-        await ctx.db.patch(existing._id, { ...seen, last_seen_at: Math.max(existing.last_seen_at, run.seen_at), present: true, gone_at: null });
+        await ctx.db.patch("upstream_fields", existing._id, { ...seen, last_seen_at: Math.max(existing.last_seen_at, run.seen_at), present: true, gone_at: null });
         outcome.updated++;
       }
     } else if (existing?.present) {
-      await ctx.db.patch(existing._id, { present: false, gone_at: run.seen_at, last_seen_at: Math.max(existing.last_seen_at, op.last_seen_at ?? 0) });
+      await ctx.db.patch("upstream_fields", existing._id, { present: false, gone_at: run.seen_at, last_seen_at: Math.max(existing.last_seen_at, op.last_seen_at ?? 0) });
       outcome.updated++;
     }
   }

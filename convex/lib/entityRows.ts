@@ -103,7 +103,7 @@ export async function upsertEntityRow<Table extends EntityTable>(
     ...(available ? {} : { unavailable_reason: UNAVAILABLE_REASONS.noEndpoint }),
     ...(returned_at !== undefined ? { returned_at } : {}),
   };
-  await ctx.db.replace(existing._id as Id<Table>, replaced as never);
+  await ctx.db.replace(table, existing._id as Id<Table>, replaced as never);
   edits.wrote(table, replaced as never);
   return "updated";
 }
@@ -120,7 +120,7 @@ export async function markRowUnavailable<Table extends EntityTable>(
   if (existing === null || existing.unavailable_at !== null) return false;
   if (at < rowAsOf(existing as unknown as Bookkeeping)) return false;
   const marked = { unavailable_at: at, unavailable_reason: reason };
-  await ctx.db.patch(existing._id as Id<Table>, marked as never);
+  await ctx.db.patch(table, existing._id as Id<Table>, marked as never);
   edits.wrote(table, { ...existing, ...marked } as never);
   return true;
 }
@@ -144,7 +144,7 @@ export async function relistUnavailableModel(
   if (snapshot_at < rowAsOf(existing as unknown as Bookkeeping)) return false;
   const reason = listed ? UNAVAILABLE_REASONS.noEndpoint : UNAVAILABLE_REASONS.gone;
   if ((existing.unavailable_reason === UNAVAILABLE_REASONS.noEndpoint) === listed) return false;
-  await ctx.db.patch(existing._id, { unavailable_reason: reason });
+  await ctx.db.patch("or_models", existing._id, { unavailable_reason: reason });
   edits.wrote("or_models", { ...existing, unavailable_reason: reason });
   return true;
 }

@@ -122,11 +122,11 @@ async function applyEntries(ctx: MutationCtx, table: ManifestTable, entries: Man
       added += current.size - before;
       const next = [...current.values()].sort((a, b) => (a.key < b.key ? -1 : a.key > b.key ? 1 : 0));
       const bytes = arrayBuffer(encodeChunk(next));
-      if (chunk) await ctx.db.replace(chunk._id, { table, bucket, entries: bytes, count: next.length });
+      if (chunk) await ctx.db.replace("manifest_chunks", chunk._id, { table, bucket, entries: bytes, count: next.length });
       else await ctx.db.insert("manifest_chunks", { table, bucket, entries: bytes, count: next.length });
       digests.set(await bucketDigest(next), (bucket % BUCKETS_PER_SEGMENT) * BUCKET_DIGEST_BYTES);
     }
-    if (segmentDoc) await ctx.db.replace(segmentDoc._id, { table, segment, digests: arrayBuffer(digests) });
+    if (segmentDoc) await ctx.db.replace("manifest_bucket_digests", segmentDoc._id, { table, segment, digests: arrayBuffer(digests) });
     else await ctx.db.insert("manifest_bucket_digests", { table, segment, digests: arrayBuffer(digests) });
     segments.set(await segmentDigest(digests), segment * BUCKET_DIGEST_BYTES);
   }
@@ -137,7 +137,7 @@ async function applyEntries(ctx: MutationCtx, table: ManifestTable, entries: Man
     entries: (root?.entries ?? 0) + added,
     newest_as_of: maxOrNull(root?.newest_as_of ?? null, newestAsOf),
   };
-  if (root) await ctx.db.patch(root._id, next);
+  if (root) await ctx.db.patch("manifest_roots", root._id, next);
   else await ctx.db.insert("manifest_roots", { ...next, complete: false });
 }
 

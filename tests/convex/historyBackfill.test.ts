@@ -52,7 +52,7 @@ let t: TestConvex;
 /** What the runs wrote live, as comparable rows, sorted. */
 let live: ReturnType<typeof comparable>;
 /** Each run's report, in order. */
-let reports: { run_id: Id<"snapshot_runs">; snapshot_at: number; mutations: number; events: number }[] = [];
+const reports: { run_id: Id<"snapshot_runs">; snapshot_at: number; mutations: number; events: number }[] = [];
 
 /** A change row without what a database or a backfill adds (`_id`, `_creationTime`, `backfilled`), in a stable order. */
 function comparable(rows: ChangeDoc[]) {

@@ -90,7 +90,10 @@ describe("health checks", () => {
       const partial = cloneRecording(golden);
       const emptied = [...raw.variantKeys].slice(0, Math.ceil(raw.variantFetches / 4));
       let removed = 0;
-      for (const key of emptied) (removed += partial[key].data.length), (partial[key].data = []);
+      for (const key of emptied) {
+        removed += partial[key].data.length;
+        partial[key].data = [];
+      }
       expect(removed / raw.endpoints).toBeGreaterThan(0.2);
       recording = partial;
 
@@ -158,7 +161,7 @@ describe("snapshots_v2.status", () => {
       new_fields_7d: 0,
     });
 
-    let recording: RawRecording = golden;
+    const recording: RawRecording = golden;
     await withFakeOpenRouter({ recording: () => recording }, async (server) => {
       const good = await t.action(internal.snapshots_v2.runDemo, { snapshot_at: T0 });
       const afterGood = await t.query(api.snapshots_v2.status, {});

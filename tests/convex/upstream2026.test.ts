@@ -182,7 +182,7 @@ describe("runDemo over 2026-shaped catalogues", () => {
 
   it("upgrades rows written before the 2026 shape: retired models marked with their update, telemetry dropped, the run healthy", async () => {
     const t = setupTest();
-    let recording: RawRecording = base;
+    const recording: RawRecording = base;
     await withFakeOpenRouter({ recording: () => recording }, async () => {
       await t.action(internal.snapshots_v2.runDemo, { snapshot_at: T0 });
       // What an older version left: every listed slug available, its own fingerprints, telemetry on endpoints.

@@ -101,7 +101,7 @@ describe("webhooks over two real snapshots", () => {
   let t: TestConvex;
   let receiver: WebhookReceiver;
   const ids: Record<string, Id<"webhook_subscriptions">> = {};
-  let reports: Report[] = [];
+  const reports: Report[] = [];
   let runsAsRecorded: Doc<"snapshot_runs">[] = [];
   let changes: Doc<"or_changes">[] = [];
   const postsTo = (name: string): ReceivedPost[] => receiver.posts.filter((post) => post.path === `/${name}`);

@@ -16,16 +16,7 @@ import { createProcessContext } from "../../src/pipeline/processContext";
 import { standard } from "../../src/pipeline/standard";
 import { MemoryState, MemoryStateWriter } from "../../src/outputs/memoryState";
 import { endpointKey, type OrEndpoint, type OrModel } from "../../src/openrouter/schemas";
-import {
-  endpointsKeyIn,
-  GOLDEN_2026_PATHS,
-  loadChangeManifest,
-  loadRecording,
-  modelsKeyOf,
-  rawRates,
-  type ChangeManifest,
-  type RawRecording,
-} from "../support/recording";
+import { GOLDEN_2026_PATHS, loadChangeManifest, loadRecording, modelsKeyOf, type ChangeManifest, type RawRecording } from "../support/recording";
 import { claimsOf, endpointParts, HAND_PERCENT, PRICE_KINDS, rawRatesByPath, rawRecord, type Note } from "../support/goldenDay";
 
 const EMPTY: EntityDiff = { fields: [], tags: [], rates: [] };

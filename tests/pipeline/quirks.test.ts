@@ -63,7 +63,12 @@ describe("quirks of the real recording", () => {
     let touched = 0;
     for (const key of Object.keys(nextHour)) {
       if (key === MODELS_KEY) continue;
-      for (const record of nextHour[key].data) if (record.stats) (record.stats.p50_latency += 17), touched++;
+      for (const record of nextHour[key].data) {
+        if (record.stats) {
+          record.stats.p50_latency += 17;
+          touched++;
+        }
+      }
     }
     expect(touched).toBeGreaterThan(0);
     const dry = await run(nextHour, state);

@@ -138,15 +138,15 @@ describe("runs", () => {
     expect(code).toBe(0);
     const report = stdout.slice(stdout.indexOf("run 1 — "));
     expect(report).toMatch(new RegExp(`^run 1 — ${smallPath.replaceAll(/[.*+?^${}()|[\]\\]/g, "\\$&")} — ok, healthy\n`));
-    expect(report).toMatch(/\n  run id +\w+snapshot_runs\n/);
-    expect(report).toMatch(/\n  snapshot hour +\d{4}-\d\d-\d\d \d\d:00 UTC\n/);
-    expect(report).toMatch(/\n  took +\d+(\.\d)? (ms|s)\n/);
+    expect(report).toMatch(/\n {2}run id +\w+snapshot_runs\n/);
+    expect(report).toMatch(/\n {2}snapshot hour +\d{4}-\d\d-\d\d \d\d:00 UTC\n/);
+    expect(report).toMatch(/\n {2}took +\d+(\.\d)? (ms|s)\n/);
     expect(report).toContain(`\n  models              ${raw.models} seen: ${raw.models} new, `);
     expect(report).toContain("\n  validation issues   1 record failed validation\n");
     expect(report).toContain("\n  failed fetches      1 endpoint list could not be fetched\n");
-    expect(report).toMatch(/\n  change rows +\d+ written \(or_changes\), in \d+ entity-table mutations?\n/);
-    expect(report).toMatch(/\n  archive now +1 bundle holding \d+ responses: \d+(\.\d+)? (B|KiB|MiB) in file storage\n/);
-    expect(report).toMatch(/\n  metrics +\{"errors":/);
+    expect(report).toMatch(/\n {2}change rows +\d+ written \(or_changes\), in \d+ entity-table mutations?\n/);
+    expect(report).toMatch(/\n {2}archive now +1 bundle holding \d+ responses: \d+(\.\d+)? (B|KiB|MiB) in file storage\n/);
+    expect(report).toMatch(/\n {2}metrics +\{"errors":/);
     // The module's own summary line repeats the report: it is not printed.
     expect(stdout).not.toMatch(/^snapshot \S+ ok/m);
     expect(stdout).not.toContain("[convex log]");
@@ -156,7 +156,7 @@ describe("runs", () => {
     const { code, stdout, stderr } = await snapshot(["--recording", smallPath, "--faults", "500@*"]);
     expect(code).toBe(1);
     expect(stdout).toMatch(/^run 1 — .* — failed\n/);
-    expect(stdout).toMatch(/\n  error +\/api\/frontend\/v1\/catalog\/models: HTTP 500 after 3 attempt\(s\)\n/);
+    expect(stdout).toMatch(/\n {2}error +\/api\/frontend\/v1\/catalog\/models: HTTP 500 after 3 attempt\(s\)\n/);
     expect(lines(stderr).at(-1)).toBe("npm run snapshot: not ok: run 1 failed (exit status 1)");
     expect(
       lines(stderr)

@@ -104,7 +104,7 @@ describe("remote transport", () => {
   });
 
   it("makes no request once the run deadline has passed, and skips a retry that would cross it", async () => {
-    let now = 1_000;
+    const now = 1_000;
     await expect(transport({ deadlineAt: 1_000, now: () => now }).get(request)).rejects.toThrow(/run time budget exhausted/);
     expect(server.requestCount()).toBe(0);
 

@@ -317,7 +317,7 @@ export async function runFaultCase(t: Backend, server: FakeOpenRouter, recording
   let updated = 0;
   let removed = 0;
   let deleted = 0;
-  for (const [id, row] of after) if (!before.has(id)) added++;
+  for (const [id] of after) if (!before.has(id)) added++;
   for (const [id, row] of before) {
     const now = after.get(id);
     if (!now) deleted++;
