@@ -163,7 +163,8 @@ async function serveStatusPage(ctx: ActionCtx, request: Request): Promise<Respon
       error: priceError,
     },
   };
-  const status = "error" in feed ? 400 : priceError !== null ? 500 : endpoint !== null && history === null ? 404 : 200;
+  // The default chart failing to read is said on the page, not as an outage of the page: only an asked-for endpoint makes it a 500.
+  const status = "error" in feed ? 400 : priceError !== null && asked.endpoint ? 500 : asked.endpoint && history === null ? 404 : 200;
   return htmlResponse(request, renderStatusPage(data).html, { status, csp });
 }
 
@@ -173,7 +174,9 @@ async function readFeedForPage(ctx: ActionCtx, args: FunctionArgs<typeof api.cha
     return await ctx.runQuery(api.changes.feed, args);
   } catch (error) {
     if (error instanceof ConvexError) return { error: String(error.data) };
-    if (args.paginationOpts.cursor !== null) return { error: "cursor must be the cursor of an older-changes link of this same page (same filters)" };
+    if (args.paginationOpts.cursor !== null && /cursor/i.test(error instanceof Error ? error.message : String(error))) {
+      return { error: "cursor must be the cursor of an older-changes link of this same page (same filters)" };
+    }
     throw error;
   }
 }

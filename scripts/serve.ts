@@ -7,7 +7,8 @@
  *   npm run serve -- --port 0                               # any free port
  *   npm run serve -- --recording A.json --recording B.json  # your recordings, one run each, an hour apart
  *
- * Node-only. Exits 2 on a bad argument, 1 when a run fails or the port is taken.
+ * Node-only. Exits 2 on a bad argument, 1 when a run throws or the port is taken; a run that ends
+ * not ok is served all the same, with a warning (the page is how you look at it).
  */
 import { relative } from "node:path";
 import { parseArgs } from "node:util";
