@@ -965,7 +965,7 @@ function backfillTable(): string[] {
 
 /** KiB as MiB or GiB, whichever reads better. */
 function size(kib: number): string {
-  return kib >= 1024 * 1024 ? `${round(kib / 1024 / 1024, 2)} GiB` : kib >= 1024 ? `${round(kib / 1024, 1)} MiB` : `${kib} KiB`;
+  return kib >= 1024 * 1024 ? `${round(kib / 1024 / 1024, 2)} GiB` : kib >= 1024 ? `${round(kib / 1024, 1)} MiB` : `${round(kib, 1)} KiB`;
 }
 
 /** Linear extrapolation to `EXTRAPOLATED_K` from the growth between k = 3 and k = 10. */
