@@ -12,7 +12,7 @@ import type { Doc, Id } from "../_generated/dataModel";
 import type { MutationCtx, QueryCtx } from "../_generated/server";
 import { internal } from "../_generated/api";
 import type { Gap, WalkState } from "../../src/history/backfillWalk";
-import { HISTORY_STATE } from "./changeLog";
+import { HISTORY_STATE, readHistoryState } from "./changeLog";
 import type { ChangeRow } from "./validators";
 import type { BackfillWalk, RunRow } from "./backfillValidators";
 import { deleteFile } from "../lib/archiveStore";
@@ -209,9 +209,3 @@ export async function failBackfill(ctx: MutationCtx, backfill_id: Id<"history_ba
   await ctx.db.patch("history_backfills", backfill_id, { status: "failed", error, ended_at, updated_at: ended_at, walk: undefined });
 }
 
-function readHistoryState(ctx: QueryCtx) {
-  return ctx.db
-    .query("history_state")
-    .withIndex("by_name", (q) => q.eq("name", HISTORY_STATE))
-    .unique();
-}

@@ -11,7 +11,7 @@
  * existing, row) … ; const { events, paths } = await log.commit(ctx);`
  */
 import type { Id } from "../_generated/dataModel";
-import type { MutationCtx } from "../_generated/server";
+import type { MutationCtx, QueryCtx } from "../_generated/server";
 import {
   eventOfMark,
   eventOfWrite,
@@ -120,12 +120,17 @@ function depthOf(value: unknown): number {
   return deepest + 1;
 }
 
-/** Records the first live snapshot the first time a run records history (as-of is exact from there). */
-async function noteLiveHistory(ctx: MutationCtx, snapshot_at: number): Promise<void> {
-  const state = await ctx.db
+/** The one `history_state` row (what the history covers), or null before any history was recorded. */
+export function readHistoryState(ctx: QueryCtx) {
+  return ctx.db
     .query("history_state")
     .withIndex("by_name", (q) => q.eq("name", HISTORY_STATE))
     .unique();
+}
+
+/** Records the first live snapshot the first time a run records history (as-of is exact from there). */
+async function noteLiveHistory(ctx: MutationCtx, snapshot_at: number): Promise<void> {
+  const state = await readHistoryState(ctx);
   if (state === null) await ctx.db.insert("history_state", { name: HISTORY_STATE, covered_from: snapshot_at, live_from: snapshot_at });
   else if (snapshot_at < state.live_from && state.backfilled_from === undefined)
     await ctx.db.patch("history_state", state._id, { live_from: snapshot_at, covered_from: Math.min(state.covered_from, snapshot_at) });

@@ -15,7 +15,7 @@ import type { EntityKind } from "../../src/history/entityDiff";
 import { checkFilter, feedIndex, foldRewrites, foldsRewrites, matchesFilter, type FeedFilter } from "../../src/history/feed";
 import { MAX_REWRITES_PER_RUN } from "../../src/history/changeEvents";
 import { endpointKey } from "../../src/openrouter/schemas";
-import { HISTORY_STATE } from "./changeLog";
+import { readHistoryState } from "./changeLog";
 
 /** A change row as the public reads return it: without the revert, which only as-of reads use. */
 export type ChangeItem = Omit<Doc<"or_changes">, "revert">;
@@ -107,10 +107,7 @@ async function eventsAfter(ctx: QueryCtx, entity: EntityKind, key: string, at: n
 
 /** What the history covers: as-of is exact from `covered_from`; null before any run recorded history. */
 export async function readCoverage(ctx: QueryCtx) {
-  const state = await ctx.db
-    .query("history_state")
-    .withIndex("by_name", (q) => q.eq("name", HISTORY_STATE))
-    .unique();
+  const state = await readHistoryState(ctx);
   const gaps = await ctx.db.query("history_gaps").withIndex("by_from").order("desc").take(100);
   return {
     covered_from: state?.covered_from ?? null,
@@ -119,9 +116,6 @@ export async function readCoverage(ctx: QueryCtx) {
     gaps: gaps.map(({ from, to, reason }) => ({ from, to, reason })),
   };
 }
-
-/** An entity as of `at`: null when it did not exist then; `exact` is false before history covers `at`. */
-export type AsOfAnswer = { at: number; exact: boolean; state: EntityAsOf | null };
 
 /**
  * A stored row rolled back to `at` (`entityAsOf`) through its events after `at`: one index range,
@@ -133,19 +127,19 @@ export async function rowAsOfInstant(ctx: QueryCtx, entity: EntityKind, row: Doc
   return entityAsOf(row, await eventsAfter(ctx, entity, key, at));
 }
 
-/** `at` checked, and whether history covers it. */
+/** `at` checked, and whether history covers it (one read: the history state, not its gaps). */
 export async function coveredAt(ctx: QueryCtx, at: number): Promise<boolean> {
   if (!Number.isFinite(at)) throw new ConvexError(`at must be a finite number (ms since the epoch), got ${at}`);
-  const coverage = await readCoverage(ctx);
-  return coverage.covered_from !== null && at >= coverage.covered_from;
+  const state = await readHistoryState(ctx);
+  return state !== null && at >= state.covered_from;
 }
 
 /** Every rate an endpoint has had and since when, newest first; null when there is no such endpoint. */
 export async function readPriceHistory(ctx: QueryCtx, row: Doc<"or_endpoints">): Promise<{ periods: RatePeriod[]; complete: boolean }> {
   const events = await eventsAfter(ctx, "endpoint", endpointKey(row), null);
-  const coverage = await readCoverage(ctx);
+  const state = await readHistoryState(ctx);
   // Complete when the history saw the endpoint arrive, or it arrived after history began.
-  const complete = events.some((event) => event.event === "added") || (coverage.covered_from !== null && row.first_seen_at >= coverage.covered_from);
+  const complete = events.some((event) => event.event === "added") || (state !== null && row.first_seen_at >= state.covered_from);
   return { periods: priceHistory(row, events), complete };
 }
 
